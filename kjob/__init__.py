@@ -1,0 +1,3 @@
+"""kjob: kubectl for Kubernetes Jobs, with no cluster."""
+
+__version__ = "0.1.0"

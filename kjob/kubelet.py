@@ -1,0 +1,553 @@
+"""The kubelet's decisions for one pod: which container runs to start or stop, and the pod status that
+follows from what the runs report. Runs are observed through a callable, so this is testable without
+processes."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kjob.objects import Obj, format_time, is_deleting, meta, name_of, namespace_of, parse_time, uid_of
+from kjob.runtime import RunState
+
+LOOPBACK = "127.0.0.1"
+# CrashLoopBackOff: restarts after the first wait 10 s, doubling up to 5 minutes.
+RESTART_BACKOFF = 10.0
+MAX_RESTART_BACKOFF = 300.0
+# A launched run whose shim never reported back within this long is taken as lost.
+LAUNCH_TIMEOUT = 10.0
+
+
+@dataclass
+class Launch:
+    container: str
+    attempt: int
+    init: bool
+
+
+@dataclass
+class Stop:
+    container: str
+    attempt: int
+    grace: float
+
+
+@dataclass
+class PodEvent:
+    type: str
+    reason: str
+    message: str
+    source: str = "kubelet"
+    field_path: str = ""
+
+
+@dataclass
+class PodSync:
+    status: Obj
+    node_name: str | None = None  # set when the pod is bound to this machine now
+    launch: list[Launch] = field(default_factory=list)
+    stop: list[Stop] = field(default_factory=list)
+    events: list[PodEvent] = field(default_factory=list)
+    requeue_at: float | None = None
+    # Containers whose current attempt has a run (launched earlier or in this pass).
+    launched: set[str] = field(default_factory=set)
+
+    def wake_at(self, when: float) -> None:
+        self.requeue_at = when if self.requeue_at is None else min(self.requeue_at, when)
+
+
+Observe = Callable[[str, int], RunState]
+
+
+def go_duration(seconds: float) -> str:
+    """Whole seconds as Go's Duration.String() writes them: `10s`, `1m20s`, `5m0s`, `1h0m0s`."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
+def restart_backoff(restart_count: int) -> float:
+    if restart_count <= 0:
+        return 0.0
+    return min(RESTART_BACKOFF * 2 ** (restart_count - 1), MAX_RESTART_BACKOFF)
+
+
+def container_id(pod: Obj, container: str, attempt: int) -> str:
+    return f"kjob://{uid_of(pod)}/{container}/{attempt}"
+
+
+def _field_path(init: bool, name: str) -> str:
+    return f"spec.{'initContainers' if init else 'containers'}{{{name}}}"
+
+
+def sync_pod(pod: Obj, observe: Observe, now: float, node: str, stopping: set[str] | None = None) -> PodSync:
+    """One kubelet pass over a pod. `stopping` names the containers already told to stop."""
+    spec = pod.get("spec") or {}
+    status: Obj = copy.deepcopy(pod.get("status") or {})
+    result = PodSync(status=status)
+    stopping = stopping if stopping is not None else set()
+    if status.get("phase") in ("Succeeded", "Failed"):
+        return result
+
+    if not spec.get("nodeName"):
+        result.node_name = node
+        result.events.append(
+            PodEvent(
+                "Normal",
+                "Scheduled",
+                f"Successfully assigned {namespace_of(pod)}/{name_of(pod)} to {node}",
+                source="default-scheduler",
+            )
+        )
+        _set_pod_condition(status, "PodScheduled", "True", now)
+    if not status.get("startTime"):
+        status["startTime"] = format_time(now)
+        status["hostIP"] = LOOPBACK
+        status["hostIPs"] = [{"ip": LOOPBACK}]
+        status["podIP"] = LOOPBACK
+        status["podIPs"] = [{"ip": LOOPBACK}]
+        _set_pod_condition(status, "PodReadyToStartContainers", "True", now)
+
+    restart_policy = spec.get("restartPolicy", "Never")
+    inits = list(spec.get("initContainers") or [])
+    regulars = list(spec.get("containers") or [])
+    init_status = _statuses(status, "initContainerStatuses", inits, pod, now)
+    main_status = _statuses(status, "containerStatuses", regulars, pod, now)
+
+    # -- fold in what the runs report
+    for group, init in ((init_status, True), (main_status, False)):
+        for cs in group:
+            _observe(pod, cs, observe, now, result, init)
+
+    deleting = is_deleting(pod)
+    if deleting:
+        grace = float(
+            meta(pod).get("deletionGracePeriodSeconds", spec.get("terminationGracePeriodSeconds", 30))
+        )
+        for cs, init in [(c, True) for c in init_status] + [(c, False) for c in main_status]:
+            if "running" in cs["state"]:
+                if cs["name"] not in stopping:
+                    result.events.append(
+                        PodEvent(
+                            "Normal",
+                            "Killing",
+                            f"Stopping container {cs['name']}",
+                            field_path=_field_path(init, cs["name"]),
+                        )
+                    )
+                result.stop.append(Stop(cs["name"], int(cs.get("restartCount") or 0), grace))
+    else:
+        initialized = _sync_init(pod, inits, init_status, restart_policy, now, result, observe)
+        if initialized:
+            _sync_main(pod, regulars, main_status, restart_policy, now, result, observe)
+
+    _set_phase(pod, status, init_status, main_status, restart_policy, deleting, now)
+    return result
+
+
+def _statuses(status: Obj, key: str, containers: list[Obj], pod: Obj, now: float) -> list[Obj]:
+    existing = {cs.get("name"): cs for cs in status.get(key) or []}
+    out = []
+    waiting = (
+        "PodInitializing"
+        if key == "containerStatuses" and (pod.get("spec") or {}).get("initContainers")
+        else "ContainerCreating"
+    )
+    for c in containers:
+        cs = existing.get(c.get("name"))
+        if cs is None:
+            cs = {
+                "name": c.get("name"),
+                "image": c.get("image", ""),
+                "imageID": "",
+                "ready": False,
+                "started": False,
+                "restartCount": 0,
+                "state": {"waiting": {"reason": waiting}},
+                "lastState": {},
+            }
+        out.append(cs)
+    if out:
+        status[key] = out
+    return out
+
+
+def _observe(pod: Obj, cs: Obj, observe: Observe, now: float, result: PodSync, init: bool) -> None:
+    """Update a container status from its current run's files."""
+    state = cs["state"]
+    if "terminated" in state:
+        return
+    attempt = int(cs.get("restartCount") or 0)
+    if (state.get("waiting") or {}).get("reason") == "CrashLoopBackOff":
+        return
+    run = observe(cs["name"], attempt)
+    if not run.launched:
+        return
+    result.launched.add(cs["name"])
+    if run.exit is not None:
+        started = run.exit.get("startedAt") or run.started_at or now
+        term: Obj = {
+            "exitCode": int(run.exit.get("exitCode", 0)),
+            "reason": run.exit.get("reason") or ("Completed" if run.exit.get("exitCode") == 0 else "Error"),
+            "startedAt": format_time(float(started)),
+            "finishedAt": format_time(float(run.exit.get("finishedAt") or now)),
+            "containerID": container_id(pod, cs["name"], attempt),
+        }
+        if run.exit.get("message"):
+            term["message"] = run.exit["message"]
+        if run.exit.get("signal"):
+            term["signal"] = int(run.exit["signal"])
+        cs["state"] = {"terminated": term}
+        cs["ready"] = False
+        cs["started"] = False
+        return
+    if run.pid is not None and _alive(run):
+        if "running" not in state:
+            cs["state"] = {"running": {"startedAt": format_time(float(run.started_at or now))}}
+            cs["ready"] = True
+            cs["started"] = True
+            cs["containerID"] = container_id(pod, cs["name"], attempt)
+        return
+    launched_at = run.launched_at or now
+    if _alive(run) or (run.pid is None and now - launched_at < LAUNCH_TIMEOUT):
+        if run.pid is None:
+            result.wake_at(launched_at + LAUNCH_TIMEOUT)
+        return
+    # The shim is gone without a word: the kubelet's answer when a container cannot be found.
+    cs["state"] = {
+        "terminated": {
+            "exitCode": 137,
+            "reason": "ContainerStatusUnknown",
+            "message": "The container could not be located when the pod was terminated",
+            "startedAt": format_time(float(run.started_at or launched_at)),
+            "finishedAt": format_time(now),
+        }
+    }
+    cs["ready"] = False
+    cs["started"] = False
+
+
+def _alive(run: RunState) -> bool:
+    from kjob.runtime import shim_alive
+
+    return shim_alive(run)
+
+
+def _mark_launch(
+    pod: Obj, cs: Obj, container: Obj, attempt: int, now: float, result: PodSync, init: bool
+) -> None:
+    """Start a container run, or say why it cannot start."""
+    name = cs["name"]
+    path = _field_path(init, name)
+    problem = _cannot_start(pod, container)
+    if problem is not None:
+        reason, message = problem
+        if (cs["state"].get("waiting") or {}).get("reason") != reason:
+            result.events.append(PodEvent("Warning", "Failed", f"Error: {message}", field_path=path))
+        cs["state"] = {"waiting": {"reason": reason, "message": message}}
+        return
+    if attempt == 0:
+        result.events.append(
+            PodEvent(
+                "Normal",
+                "Pulled",
+                f'Container image "{container.get("image", "")}" already present on machine',
+                field_path=path,
+            )
+        )
+    result.events.append(PodEvent("Normal", "Created", f"Created container: {name}", field_path=path))
+    result.events.append(PodEvent("Normal", "Started", f"Started container {name}", field_path=path))
+    result.launch.append(Launch(name, attempt, init))
+    result.launched.add(name)
+    cs["restartCount"] = attempt
+
+
+def _cannot_start(pod: Obj, container: Obj) -> tuple[str, str] | None:
+    if not container.get("command"):
+        return (
+            "CreateContainerError",
+            f'container "{container.get("name")}" has no command: kjob runs containers on this machine and '
+            "cannot use the image's entrypoint; add a command to the container",
+        )
+    for env in container.get("env") or []:
+        ref = env.get("valueFrom") or {}
+        for kind, what in (("secretKeyRef", "secret"), ("configMapKeyRef", "configmap")):
+            if kind in ref and not ref[kind].get("optional"):
+                return ("CreateContainerConfigError", f'{what} "{ref[kind].get("name", "")}" not found')
+    for src in container.get("envFrom") or []:
+        for kind, what in (("secretRef", "secret"), ("configMapRef", "configmap")):
+            if kind in src and not src[kind].get("optional"):
+                return ("CreateContainerConfigError", f'{what} "{src[kind].get("name", "")}" not found')
+    return None
+
+
+def _maybe_restart(pod: Obj, cs: Obj, container: Obj, now: float, result: PodSync, init: bool) -> None:
+    """Restart a failed container in place after the CrashLoopBackOff delay."""
+    term = cs["state"].get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
+    restarts = int(cs.get("restartCount") or 0)
+    delay = restart_backoff(restarts)
+    finished = parse_time(term.get("finishedAt")) or now
+    if "terminated" in cs["state"]:
+        cs["lastState"] = {"terminated": cs["state"]["terminated"]}
+    if now < finished + delay:
+        message = (
+            f"back-off {go_duration(delay)} restarting failed container={cs['name']} "
+            f"pod={name_of(pod)}_{namespace_of(pod)}({uid_of(pod)})"
+        )
+        if (cs["state"].get("waiting") or {}).get("reason") != "CrashLoopBackOff":
+            result.events.append(
+                PodEvent(
+                    "Warning",
+                    "BackOff",
+                    f"Back-off restarting failed container {cs['name']} in pod "
+                    f"{name_of(pod)}_{namespace_of(pod)}({uid_of(pod)})",
+                    field_path=_field_path(init, cs["name"]),
+                )
+            )
+        cs["state"] = {"waiting": {"reason": "CrashLoopBackOff", "message": message}}
+        cs["ready"] = False
+        result.wake_at(finished + delay)
+        return
+    _mark_launch(pod, cs, container, restarts + 1, now, result, init)
+
+
+def _needs_launch(cs: Obj, result: PodSync) -> bool:
+    waiting = cs["state"].get("waiting")
+    return bool(waiting) and cs["name"] not in result.launched and waiting.get("reason") != "CrashLoopBackOff"
+
+
+def _sync_init(
+    pod: Obj,
+    inits: list[Obj],
+    statuses: list[Obj],
+    policy: str,
+    now: float,
+    result: PodSync,
+    observe: Observe,
+) -> bool:
+    """Init containers one by one; True once all have succeeded (sidecars only need to have started)."""
+    for container, cs in zip(inits, statuses, strict=False):
+        sidecar = container.get("restartPolicy") == "Always"
+        term = cs["state"].get("terminated")
+        if sidecar:
+            if _needs_launch(cs, result) and not cs.get("lastState"):
+                _mark_launch(pod, cs, container, int(cs.get("restartCount") or 0), now, result, True)
+            elif term is not None or (cs["state"].get("waiting") or {}).get("reason") == "CrashLoopBackOff":
+                _maybe_restart(pod, cs, container, now, result, True)
+            if not (cs.get("started") or cs["name"] in result.launched):
+                return False
+            continue
+        if term is not None and term.get("exitCode") == 0:
+            continue
+        if term is not None or (cs["state"].get("waiting") or {}).get("reason") == "CrashLoopBackOff":
+            if policy == "OnFailure":
+                _maybe_restart(pod, cs, container, now, result, True)
+            return False
+        if _needs_launch(cs, result):
+            _mark_launch(pod, cs, container, int(cs.get("restartCount") or 0), now, result, True)
+        return False
+    return True
+
+
+def _sync_main(
+    pod: Obj,
+    containers: list[Obj],
+    statuses: list[Obj],
+    policy: str,
+    now: float,
+    result: PodSync,
+    observe: Observe,
+) -> None:
+    for container, cs in zip(containers, statuses, strict=False):
+        waiting = cs["state"].get("waiting") or {}
+        if waiting.get("reason") == "PodInitializing":
+            cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
+        term = cs["state"].get("terminated")
+        if term is not None or waiting.get("reason") == "CrashLoopBackOff":
+            failed = term is None or term.get("exitCode") != 0
+            if policy == "OnFailure" and failed:
+                _maybe_restart(pod, cs, container, now, result, False)
+            continue
+        if _needs_launch(cs, result):
+            _mark_launch(pod, cs, container, int(cs.get("restartCount") or 0), now, result, False)
+    # Sidecars stop once every regular container has finished.
+    if statuses and all("terminated" in cs["state"] for cs in statuses):
+        spec = pod.get("spec") or {}
+        inits = zip(spec.get("initContainers") or [], pod_status_list(result.status, True), strict=False)
+        for container, cs in inits:
+            if container.get("restartPolicy") == "Always" and "running" in cs["state"]:
+                grace = float(spec.get("terminationGracePeriodSeconds", 30))
+                result.stop.append(Stop(cs["name"], int(cs.get("restartCount") or 0), grace))
+
+
+def pod_status_list(status: Obj, init: bool) -> list[Obj]:
+    return list(status.get("initContainerStatuses" if init else "containerStatuses") or [])
+
+
+def _set_pod_condition(status: Obj, ctype: str, value: str, now: float, reason: str | None = None) -> None:
+    order = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]
+    conds = {c["type"]: c for c in status.get("conditions") or []}
+    cur = conds.get(ctype)
+    if cur is None or cur.get("status") != value or cur.get("reason") != reason:
+        cond: Obj = {
+            "type": ctype,
+            "status": value,
+            "lastProbeTime": None,
+            "lastTransitionTime": format_time(now),
+        }
+        if reason:
+            cond["reason"] = reason
+        conds[ctype] = cond
+    status["conditions"] = [conds[t] for t in order if t in conds] + [
+        c for t, c in conds.items() if t not in order
+    ]
+
+
+def _set_phase(
+    pod: Obj, status: Obj, inits: list[Obj], mains: list[Obj], policy: str, deleting: bool, now: float
+) -> None:
+    def exited(cs: Obj) -> bool:
+        return "terminated" in cs["state"]
+
+    def ok(cs: Obj) -> bool:
+        return exited(cs) and cs["state"]["terminated"].get("exitCode") == 0
+
+    regular_inits = [
+        cs
+        for cs, c in zip(inits, (pod.get("spec") or {}).get("initContainers") or [], strict=False)
+        if c.get("restartPolicy") != "Always"
+    ]
+    init_failed = policy == "Never" and any(exited(cs) and not ok(cs) for cs in regular_inits)
+    initialized = all(ok(cs) for cs in regular_inits)
+    running_any = any("running" in cs["state"] for cs in [*inits, *mains])
+    phase = status.get("phase", "Pending")
+    if init_failed:
+        phase = "Failed"
+    elif mains and all(ok(cs) for cs in mains):
+        phase = "Succeeded" if not running_any else "Running"
+    elif mains and all(exited(cs) for cs in mains) and (policy == "Never" or deleting):
+        phase = "Failed" if not running_any else "Running"
+    elif deleting and not running_any:
+        phase = "Failed"
+    elif (
+        initialized
+        and mains
+        and all(
+            ("running" in cs["state"])
+            or exited(cs)
+            or (cs["state"].get("waiting") or {}).get("reason") == "CrashLoopBackOff"
+            for cs in mains
+        )
+        and not all(exited(cs) for cs in mains)
+    ) or (initialized and any("running" in cs["state"] for cs in mains)):
+        phase = "Running"
+    status["phase"] = phase
+
+    _set_pod_condition(
+        status,
+        "Initialized",
+        "True" if initialized or phase == "Succeeded" else "False",
+        now,
+        None if initialized else "ContainersNotInitialized",
+    )
+    all_ready = bool(mains) and all("running" in cs["state"] and cs.get("ready") for cs in mains)
+    if phase in ("Succeeded", "Failed"):
+        reason = "PodCompleted" if phase == "Succeeded" else "PodFailed"
+        _set_pod_condition(status, "Ready", "False", now, reason)
+        _set_pod_condition(status, "ContainersReady", "False", now, reason)
+        _set_pod_condition(status, "PodReadyToStartContainers", "False", now)
+        for cs in [*inits, *mains]:
+            cs["ready"] = False
+            cs["started"] = False
+    else:
+        reason = None if all_ready else "ContainersNotReady"
+        _set_pod_condition(status, "Ready", "True" if all_ready else "False", now, reason)
+        _set_pod_condition(status, "ContainersReady", "True" if all_ready else "False", now, reason)
+    for cs in [*inits, *mains]:
+        if not cs.get("lastState"):
+            cs["lastState"] = {}
+
+
+# ---------------------------------------------------------------- what a container process gets
+
+_REF = re.compile(r"\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
+
+
+def expand(text: str, env: dict[str, str]) -> str:
+    """Kubernetes' $(VAR) expansion: defined names are replaced, `$$` escapes, the rest stays."""
+
+    def sub(m: re.Match[str]) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name = m.group(1)
+        return env[name] if name in env else m.group(0)
+
+    return _REF.sub(sub, text)
+
+
+def field_ref(pod: Obj, path: str) -> str:
+    m = re.fullmatch(r"metadata\.(labels|annotations)\['(.+)'\]", path)
+    if m:
+        return str((meta(pod).get(m.group(1)) or {}).get(m.group(2), ""))
+    spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    values: dict[str, Any] = {
+        "metadata.name": name_of(pod),
+        "metadata.namespace": namespace_of(pod),
+        "metadata.uid": uid_of(pod),
+        "spec.nodeName": spec.get("nodeName", ""),
+        "spec.serviceAccountName": spec.get("serviceAccountName", ""),
+        "status.podIP": status.get("podIP", LOOPBACK),
+        "status.hostIP": status.get("hostIP", LOOPBACK),
+        "status.podIPs": LOOPBACK,
+        "status.hostIPs": LOOPBACK,
+    }
+    return str(values.get(path, ""))
+
+
+def container_env(pod: Obj, container: Obj) -> dict[str, str]:
+    """The process environment: the base a container image would give, then the container's env."""
+    spec = pod.get("spec") or {}
+    env: dict[str, str] = {
+        "PATH": os.environ.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+        "HOSTNAME": spec.get("hostname") or name_of(pod),
+        "HOME": os.environ.get("HOME", "/root"),
+    }
+    for item in container.get("env") or []:
+        name = item.get("name")
+        if not name:
+            continue
+        if "value" in item:
+            env[name] = expand(str(item.get("value") or ""), env)
+        elif "valueFrom" in item:
+            ref = item["valueFrom"]
+            if "fieldRef" in ref:
+                env[name] = field_ref(pod, ref["fieldRef"].get("fieldPath", ""))
+            elif "resourceFieldRef" in ref:
+                env[name] = _resource_value(container, ref["resourceFieldRef"])
+            else:
+                env.setdefault(name, "")
+        else:
+            env[name] = ""
+    return env
+
+
+def _resource_value(container: Obj, ref: Obj) -> str:
+    resource = str(ref.get("resource", ""))
+    group, _, res = resource.partition(".")
+    value = ((container.get("resources") or {}).get(group) or {}).get(res)
+    if value is None:
+        return str(os.cpu_count() or 1) if res == "cpu" else "0"
+    return str(value)
+
+
+def container_argv(container: Obj, env: dict[str, str]) -> list[str]:
+    return [expand(str(a), env) for a in [*(container.get("command") or []), *(container.get("args") or [])]]

@@ -1,0 +1,217 @@
+"""Helpers over API objects (plain dicts in the Kubernetes JSON shape): names, labels, selectors,
+conditions and time stamps."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+Obj = dict[str, Any]
+
+# Resource names as the API server spells them in messages (`jobs.batch "x" not found`).
+JOB_RESOURCE = "jobs.batch"
+POD_RESOURCE = "pods"
+
+JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
+LEGACY_JOB_NAME_LABEL = "job-name"
+CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid"
+LEGACY_CONTROLLER_UID_LABEL = "controller-uid"
+COMPLETION_INDEX_KEY = "batch.kubernetes.io/job-completion-index"
+TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
+
+# The API server's generateName alphabet (apimachinery util/rand): no vowels, no y, 0, 1, 3.
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+GENERATED_SUFFIX_LEN = 5
+MAX_GENERATED_PREFIX = 58
+
+
+# ---------------------------------------------------------------- time
+
+
+def now() -> float:
+    return time.time()
+
+
+def format_time(ts: float) -> str:
+    """RFC 3339 at second precision in UTC, as metav1.Time serialises."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def format_time_nano(ts_ns: int) -> str:
+    """RFC 3339 with nine fractional digits, the fixed width the kubelet's log lines use."""
+    sec, frac = divmod(ts_ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec)) + f".{frac:09d}Z"
+
+
+def parse_time(text: str | None) -> float | None:
+    """Seconds since the epoch for an RFC 3339 string; None for an absent or unparsable one."""
+    if not text:
+        return None
+    try:
+        value = text.replace("Z", "+00:00")
+        if "." in value:
+            # Python before 3.11 accepts at most six fractional digits.
+            head, _, rest = value.partition(".")
+            digits = "".join(ch for ch in rest if ch.isdigit())
+            zone = rest[len(digits) :]
+            value = f"{head}.{digits[:6].ljust(6, '0')}{zone}"
+        return datetime.fromisoformat(value).timestamp()
+    except ValueError:
+        return None
+
+
+def utc_datetime(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=timezone.utc)
+
+
+# ---------------------------------------------------------------- names
+
+
+def new_uid() -> str:
+    b = bytearray(os.urandom(16))
+    b[6] = (b[6] & 0x0F) | 0x40  # version 4
+    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = b.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def random_suffix(length: int = GENERATED_SUFFIX_LEN) -> str:
+    raw = os.urandom(length)
+    return "".join(NAME_ALPHABET[b % len(NAME_ALPHABET)] for b in raw)
+
+
+def generate_name(prefix: str) -> str:
+    """The API server's generateName: the prefix cut to 58 characters, then 5 random characters."""
+    return prefix[:MAX_GENERATED_PREFIX] + random_suffix()
+
+
+# ---------------------------------------------------------------- metadata accessors
+
+
+def meta(obj: Mapping[str, Any]) -> Obj:
+    m = obj.get("metadata")
+    return m if isinstance(m, dict) else {}
+
+
+def name_of(obj: Mapping[str, Any]) -> str:
+    return str(meta(obj).get("name", ""))
+
+
+def namespace_of(obj: Mapping[str, Any]) -> str:
+    return str(meta(obj).get("namespace") or "default")
+
+
+def uid_of(obj: Mapping[str, Any]) -> str:
+    return str(meta(obj).get("uid", ""))
+
+
+def labels_of(obj: Mapping[str, Any]) -> dict[str, str]:
+    labels = meta(obj).get("labels")
+    return labels if isinstance(labels, dict) else {}
+
+
+def controller_ref(obj: Mapping[str, Any]) -> Obj | None:
+    for ref in meta(obj).get("ownerReferences") or []:
+        if isinstance(ref, dict) and ref.get("controller"):
+            return ref
+    return None
+
+
+def is_deleting(obj: Mapping[str, Any]) -> bool:
+    return bool(meta(obj).get("deletionTimestamp"))
+
+
+# ---------------------------------------------------------------- selectors
+
+
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """A metav1.LabelSelector against a label set. An empty selector matches everything."""
+    if not selector:
+        return True
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if labels.get(key) != value:
+            return False
+    for req in selector.get("matchExpressions") or []:
+        key, op, values = req.get("key"), req.get("operator"), req.get("values") or []
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def selector_string(selector: Mapping[str, Any] | None) -> str:
+    """A label selector as kubectl renders it: requirements sorted by key, joined by commas."""
+    if not selector:
+        return ""
+    reqs: list[tuple[str, str]] = []
+    for key, value in (selector.get("matchLabels") or {}).items():
+        reqs.append((key, f"{key}={value}"))
+    for req in selector.get("matchExpressions") or []:
+        key, op = req.get("key", ""), req.get("operator")
+        values = ",".join(sorted(req.get("values") or []))
+        if op == "In":
+            reqs.append((key, f"{key} in ({values})"))
+        elif op == "NotIn":
+            reqs.append((key, f"{key} notin ({values})"))
+        elif op == "Exists":
+            reqs.append((key, key))
+        elif op == "DoesNotExist":
+            reqs.append((key, f"!{key}"))
+    return ",".join(text for _, text in sorted(reqs, key=lambda r: r[0]))
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def find_condition(obj: Mapping[str, Any], ctype: str) -> Obj | None:
+    """The first condition of that type, which is the one the API's printers look at."""
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == ctype:
+            return cond
+    return None
+
+
+def has_condition(obj: Mapping[str, Any], ctype: str) -> bool:
+    cond = find_condition(obj, ctype)
+    return cond is not None and cond.get("status") == "True"
+
+
+def make_condition(ctype: str, status: str, reason: str, message: str, at: float) -> Obj:
+    stamp = format_time(at)
+    return {
+        "type": ctype,
+        "status": status,
+        "lastProbeTime": stamp,
+        "lastTransitionTime": stamp,
+        "reason": reason,
+        "message": message,
+    }
+
+
+def is_job_finished(job: Mapping[str, Any]) -> bool:
+    return has_condition(job, "Complete") or has_condition(job, "Failed")
+
+
+def pod_is_terminal(pod: Mapping[str, Any]) -> bool:
+    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
+# ---------------------------------------------------------------- kinds
+
+
+def kind_resource(obj: Mapping[str, Any]) -> str:
+    """`jobs.batch` or `pods`: the resource as the server names it in messages."""
+    return JOB_RESOURCE if obj.get("kind") == "Job" else POD_RESOURCE
+
+
+def kind_prefix(obj: Mapping[str, Any]) -> str:
+    """`job.batch` or `pod`: the `-o name` and `created` form."""
+    return "job.batch" if obj.get("kind") == "Job" else "pod"

@@ -1,0 +1,507 @@
+"""Runs one container as local processes: a forked shim per container run that outlives the worker,
+writes the CRI log, records the exit, and kills the container's whole process tree."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import select
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kjob.objects import format_time_nano
+
+# The kubelet splits log records longer than this into partial (P) records, as containerd does.
+MAX_LOG_RECORD = 16 * 1024
+# The kubelet never waits less than this between SIGTERM and SIGKILL.
+MIN_GRACE_PERIOD = 2.0
+PR_SET_NAME = 15
+PR_SET_CHILD_SUBREAPER = 36
+
+
+@dataclass
+class RunSpec:
+    """Everything a shim needs to start one run (attempt) of a container."""
+
+    run_dir: Path  # <home>/run/<pod-uid>
+    container: str
+    attempt: int
+    argv: list[str]
+    env: dict[str, str]
+    cwd: str
+    log_path: Path
+    grace: float
+    notify: str = ""  # the worker's wake-up socket, told when the container has started
+
+    @property
+    def key(self) -> str:
+        return f"{self.container}.{self.attempt}"
+
+
+@dataclass
+class RunState:
+    """What the run files say of one container run."""
+
+    launched: bool
+    launched_at: float | None = None
+    shim_pid: int | None = None
+    shim_start: int | None = None
+    pid: int | None = None
+    started_at: float | None = None
+    exit: dict[str, Any] | None = None
+
+
+def _paths(run_dir: Path, key: str) -> tuple[Path, Path, Path, Path]:
+    return (
+        run_dir / f"{key}.launch",
+        run_dir / f"{key}.pid",
+        run_dir / f"{key}.exit",
+        run_dir / f"{key}.stop",
+    )
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w") as f:
+        json.dump(data, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def process_start_time(pid: int) -> int | None:
+    """The kernel's start time of a process (clock ticks since boot): tells a pid from its reuse."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    try:
+        return int(fields[19])
+    except (IndexError, ValueError):
+        return None
+
+
+def read_state(run_dir: Path, container: str, attempt: int) -> RunState:
+    launch, pid_file, exit_file, _ = _paths(run_dir, f"{container}.{attempt}")
+    exit_data = _read_json(exit_file)
+    pid_data = _read_json(pid_file) or {}
+    try:
+        launched_at: float | None = launch.stat().st_mtime
+    except OSError:
+        launched_at = None
+    return RunState(
+        launched=launched_at is not None,
+        launched_at=launched_at,
+        shim_pid=pid_data.get("shim"),
+        shim_start=pid_data.get("shimStart"),
+        pid=pid_data.get("pid"),
+        started_at=pid_data.get("startedAt"),
+        exit=exit_data,
+    )
+
+
+def shim_alive(state: RunState) -> bool:
+    if not state.shim_pid:
+        return False
+    start = process_start_time(state.shim_pid)
+    return start is not None and start == state.shim_start
+
+
+def launch(spec: RunSpec, keep_fds: tuple[int, ...] = ()) -> int | None:
+    """Fork a shim for one container run. Returns the shim's pid, or None if this run was launched
+    before (by this or an earlier worker): the launch marker makes launching idempotent."""
+    spec.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    launch_marker, *_ = _paths(spec.run_dir, spec.key)
+    try:
+        os.close(os.open(launch_marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return None
+    pid = os.fork()
+    if pid:
+        return pid
+    # The shim. Whatever happens, it must never return into the worker's code.
+    code = 0
+    try:
+        _shim_main(spec)
+    except BaseException:
+        code = 1
+        with contextlib.suppress(BaseException):
+            _, _pid_file, exit_file, _ = _paths(spec.run_dir, spec.key)
+            if not exit_file.exists():
+                _write_json(exit_file, _exit_record(128, None, "StartError", "kjob shim failed", time.time()))
+    os._exit(code)
+
+
+def _exit_record(code: int, signum: int | None, reason: str, message: str, finished: float) -> dict[str, Any]:
+    return {"exitCode": code, "signal": signum, "reason": reason, "message": message, "finishedAt": finished}
+
+
+def _set_subreaper() -> None:
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        libc.prctl(PR_SET_NAME, b"kjob-shim", 0, 0, 0)
+
+
+def _shim_main(spec: RunSpec) -> None:
+    os.setsid()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGHUP, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    # Drop every descriptor inherited from the worker, above all its singleton lock.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.closerange(3, devnull)
+    os.closerange(devnull + 1, 65536)
+    _set_subreaper()
+    _, pid_file, exit_file, stop_file = _paths(spec.run_dir, spec.key)
+
+    spec.log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    log_fd = os.open(spec.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    exec_r, exec_w = os.pipe2(os.O_CLOEXEC)
+
+    # Signals reach the shim's loop through a pipe, so no handler runs in the middle of a write.
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wake_w)
+    stop_requested = False
+
+    def on_term(signum: int, frame: Any) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGCHLD, lambda s, f: None)
+
+    started = time.time()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.setpgid(0, 0)
+            os.dup2(out_w, 1)
+            os.dup2(err_w, 2)
+            for fd in (out_r, out_w, err_r, err_w, exec_r, log_fd, wake_r, wake_w):
+                os.close(fd)
+            signal.set_wakeup_fd(-1)
+            for sig in (signal.SIGTERM, signal.SIGCHLD):
+                signal.signal(sig, signal.SIG_DFL)
+            os.chdir(spec.cwd)
+            os.execvpe(spec.argv[0], spec.argv, spec.env)
+        except BaseException as e:
+            msg = _start_error_message(spec, e)
+            with contextlib.suppress(OSError):
+                os.write(exec_w, msg.encode())
+        os._exit(127)
+
+    for fd in (out_w, err_w, exec_w):
+        os.close(fd)
+    _write_json(
+        pid_file,
+        {
+            "shim": os.getpid(),
+            "shimStart": process_start_time(os.getpid()),
+            "pid": child,
+            "startedAt": started,
+        },
+    )
+    start_error = _read_all(exec_r)
+    os.close(exec_r)
+    _notify(spec.notify)
+
+    logger = _CriLogger(log_fd)
+    streams = {out_r: "stdout", err_r: "stderr"}
+    for fd in streams:
+        os.set_blocking(fd, False)
+    reaper = _Reaper(child)
+    kill_deadline: float | None = None
+    while True:
+        timeout = None if kill_deadline is None else max(0.0, kill_deadline - time.time())
+        readable = _select([*streams, wake_r], timeout)
+        for fd in readable:
+            if fd == wake_r:
+                with contextlib.suppress(OSError):
+                    os.read(wake_r, 4096)
+                continue
+            chunk = _read_chunk(fd)
+            if chunk is None:
+                continue
+            if chunk:
+                logger.write(streams[fd], chunk)
+            else:
+                logger.flush(streams[fd])
+                os.close(fd)
+                del streams[fd]
+        reaper.reap()
+        if stop_requested and kill_deadline is None and reaper.status is None:
+            grace = spec.grace
+            data = _read_json(stop_file)
+            if data and isinstance(data.get("grace"), (int, float)):
+                grace = float(data["grace"])
+            kill_tree(signal.SIGTERM, reaper)
+            kill_deadline = time.time() + max(grace, MIN_GRACE_PERIOD if grace > 0 else 0.0)
+        if kill_deadline is not None and time.time() >= kill_deadline and reaper.status is None:
+            kill_tree(signal.SIGKILL, reaper)
+            kill_deadline = time.time() + 3600
+        if reaper.status is not None:
+            break
+    finished = time.time()
+    # The container ends with its main process: whatever it left behind goes with it.
+    kill_tree(signal.SIGKILL, reaper, group=False)
+    _drain(streams, logger)
+    os.close(log_fd)
+    if start_error:
+        record = _exit_record(128, None, "StartError", start_error, finished)
+    else:
+        code, signum = _decode_status(reaper.status)
+        reason = "Completed" if code == 0 else "Error"
+        record = _exit_record(code, signum, reason, "", finished)
+    record["startedAt"] = started
+    _write_json(exit_file, record)
+    _notify(spec.notify)
+
+
+def _notify(path: str) -> None:
+    if not path:
+        return
+    import socket
+
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.setblocking(False)
+        s.sendto(b"s", path)
+
+
+def _start_error_message(spec: RunSpec, e: BaseException) -> str:
+    base = "failed to create containerd task: failed to create shim task: OCI runtime create failed: "
+    base += "runc create failed: unable to start container process: "
+    if isinstance(e, FileNotFoundError) and e.filename == spec.cwd:
+        return (
+            base
+            + f'chdir to cwd ("{spec.cwd}") set in config.json failed: no such file or directory: unknown'
+        )
+    if isinstance(e, FileNotFoundError):
+        return base + f'exec: "{spec.argv[0]}": executable file not found in $PATH: unknown'
+    if isinstance(e, PermissionError):
+        return base + f'exec: "{spec.argv[0]}": permission denied: unknown'
+    return base + f"{e}: unknown"
+
+
+def _select(fds: list[int], timeout: float | None) -> list[int]:
+    while True:
+        try:
+            return select.select(fds, [], [], timeout)[0]  # type: ignore[no-any-return]
+        except InterruptedError:
+            continue
+
+
+def _read_chunk(fd: int) -> bytes | None:
+    try:
+        return os.read(fd, 65536)
+    except BlockingIOError:
+        return None  # nothing to read right now
+    except OSError:
+        return b""
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except InterruptedError:
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def _drain(streams: dict[int, str], logger: _CriLogger) -> None:
+    deadline = time.time() + 2.0
+    while streams and time.time() < deadline:
+        readable = _select(list(streams), 0.1)
+        for fd in readable:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if chunk:
+                logger.write(streams[fd], chunk)
+            else:
+                logger.flush(streams[fd])
+                os.close(fd)
+                del streams[fd]
+    for fd, stream in list(streams.items()):
+        logger.flush(stream)
+        os.close(fd)
+
+
+class _Reaper:
+    """Reaps every exited child (as a subreaper the shim inherits orphans) and keeps the main one's status."""
+
+    def __init__(self, main: int) -> None:
+        self.main = main
+        self.status: int | None = None
+
+    def reap(self) -> None:
+        while True:
+            try:
+                pid, st = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            except InterruptedError:
+                continue
+            if pid == 0:
+                return
+            if pid == self.main:
+                self.status = st
+
+
+def _decode_status(status: int | None) -> tuple[int, int | None]:
+    if status is None:
+        return 137, signal.SIGKILL
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        return 128 + sig, sig
+    return os.WEXITSTATUS(status), None
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process below `root`, found through /proc's parent links."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        try:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+        except (IndexError, ValueError):
+            continue
+    out: list[int] = []
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            out.append(child)
+            stack.append(child)
+    return out
+
+
+def kill_tree(sig: int, reaper: _Reaper, group: bool = True) -> None:
+    """Signal the container's process group and every descendant of this shim (double-forked
+    daemons included: as a subreaper the shim inherits them). SIGKILL repeats until none is left."""
+    if group:
+        with contextlib.suppress(OSError):
+            os.killpg(reaper.main, sig)
+    for _ in range(100):
+        reaper.reap()
+        pids = descendants(os.getpid())
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+        if sig != signal.SIGKILL:
+            return
+        time.sleep(0.01)
+
+
+class _CriLogger:
+    """The kubelet's CRI log format: `<RFC 3339 nano> <stream> <P|F> <text>` per record."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.pending: dict[str, bytes] = {"stdout": b"", "stderr": b""}
+
+    def write(self, stream: str, data: bytes) -> None:
+        buf = self.pending[stream] + data
+        stamp = format_time_nano(time.time_ns()).encode()
+        out = []
+        while True:
+            nl = buf.find(b"\n")
+            if nl < 0:
+                break
+            line, buf = buf[:nl], buf[nl + 1 :]
+            while len(line) > MAX_LOG_RECORD:
+                out.append(b"%s %s P %s\n" % (stamp, stream.encode(), line[:MAX_LOG_RECORD]))
+                line = line[MAX_LOG_RECORD:]
+            out.append(b"%s %s F %s\n" % (stamp, stream.encode(), line))
+        while len(buf) > MAX_LOG_RECORD:
+            out.append(b"%s %s P %s\n" % (stamp, stream.encode(), buf[:MAX_LOG_RECORD]))
+            buf = buf[MAX_LOG_RECORD:]
+        self.pending[stream] = buf
+        self._emit(b"".join(out))
+
+    def flush(self, stream: str) -> None:
+        buf = self.pending[stream]
+        if buf:
+            stamp = format_time_nano(time.time_ns()).encode()
+            self._emit(b"%s %s P %s\n" % (stamp, stream.encode(), buf))
+            self.pending[stream] = b""
+
+    def _emit(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(self.fd, view)
+            except InterruptedError:
+                continue
+            except OSError as e:
+                # A full disk must not kill the container; the record is lost, the run goes on.
+                if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+                    return
+                raise
+            view = view[n:]
+
+
+def request_stop(run_dir: Path, container: str, attempt: int, grace: float) -> bool:
+    """Ask a running shim to stop its container: SIGTERM now, SIGKILL after `grace` seconds."""
+    state = read_state(run_dir, container, attempt)
+    if state.exit is not None or not shim_alive(state):
+        return False
+    _, _, _, stop_file = _paths(run_dir, f"{container}.{attempt}")
+    with contextlib.suppress(OSError):
+        _write_json(stop_file, {"grace": grace})
+    try:
+        os.kill(state.shim_pid or 0, signal.SIGTERM)
+    except OSError:
+        return False
+    return True
+
+
+def parse_log_line(line: bytes) -> tuple[str, str, bool, bytes] | None:
+    """(timestamp, stream, full, text) of one CRI log record."""
+    try:
+        stamp, stream, tag, text = line.rstrip(b"\n").split(b" ", 3)
+    except ValueError:
+        parts = line.rstrip(b"\n").split(b" ", 3)
+        if len(parts) == 3:
+            stamp, stream, tag = parts
+            text = b""
+        else:
+            return None
+    return stamp.decode(), stream.decode(), tag == b"F", text

@@ -1,0 +1,256 @@
+"""The state directory: paths, locking, atomic versioned JSON objects, list/get/create/update/delete."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kjob.errors import AlreadyExists, Conflict, NotFound, StoreError
+from kjob.objects import JOB_RESOURCE, POD_RESOURCE, Obj, name_of, namespace_of
+
+# On-disk format of every object file; bumped with a migration when the layout changes.
+STORE_FORMAT = 1
+KINDS = ("jobs", "pods", "events")
+RESOURCE_OF_KIND = {"jobs": JOB_RESOURCE, "pods": POD_RESOURCE, "events": "events"}
+# A name must be a DNS-1123 subdomain before it becomes a path: no `/`, no `..`, no leading dot.
+_SAFE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+
+def default_home() -> Path:
+    env = os.environ.get("KJOB_HOME")
+    if env:
+        return Path(env)
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(state) / "kjob"
+
+
+def safe_name(name: str) -> bool:
+    return bool(_SAFE_NAME.match(name)) and ".." not in name and len(name) <= 253
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Write to a temp file in the same folder, fsync, rename: readers see the old or the new file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
+
+
+class Store:
+    """Objects as one JSON file each: `<home>/<kind>/<namespace>/<name>.json`.
+
+    Reads take no lock (files are only ever replaced whole). Every read-modify-write happens inside
+    `with store.lock():`, which also guards the resourceVersion counter.
+    """
+
+    def __init__(self, home: Path | str | None = None) -> None:
+        self.home = Path(home) if home is not None else default_home()
+        self._lock: Any = None
+        self._lock_depth = 0
+        self.corrupt: list[str] = []
+
+    # ------------------------------------------------------------ paths
+
+    def ensure(self) -> None:
+        try:
+            self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(self.home, 0o700)
+        except OSError as e:
+            raise StoreError(f"cannot create state directory {self.home}: {e.strerror or e}") from e
+
+    def kind_dir(self, kind: str, namespace: str) -> Path:
+        return self.home / kind / namespace
+
+    def path(self, kind: str, namespace: str, name: str) -> Path:
+        if not safe_name(name) or not safe_name(namespace):
+            # Unreachable for validated objects; a guard so no name ever leaves the state directory.
+            raise NotFound(RESOURCE_OF_KIND[kind], name)
+        return self.kind_dir(kind, namespace) / f"{name}.json"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"
+
+    # ------------------------------------------------------------ locking
+
+    @contextlib.contextmanager
+    def lock(self, timeout: float = 60.0) -> Iterator[None]:
+        """The store's write lock; re-entrant within one process."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        self.ensure()
+        # filelock costs ~20 ms to import, so only the paths that write pay for it.
+        from filelock import FileLock, Timeout
+
+        if self._lock is None:
+            self._lock = FileLock(str(self.home / "store.lock"), mode=0o600)
+        try:
+            self._lock.acquire(timeout=timeout)
+        except Timeout as e:
+            raise StoreError(f"timed out waiting for the lock on {self.home}") from e
+        except OSError as e:
+            raise StoreError(f"cannot lock {self.home}: {e.strerror or e}") from e
+        self._lock_depth = 1
+        try:
+            yield
+        finally:
+            self._lock_depth = 0
+            self._lock.release()
+
+    def _require_lock(self) -> None:
+        if not self._lock_depth:
+            raise RuntimeError("store write outside store.lock()")
+
+    def next_resource_version(self) -> str:
+        """A store-wide counter, like etcd's revision: every write gets a larger one."""
+        self._require_lock()
+        path = self.home / "resourceversion"
+        try:
+            current = int(path.read_text() or "0")
+        except (OSError, ValueError):
+            current = 0
+        value = current + 1
+        atomic_write(path, str(value).encode())
+        return str(value)
+
+    # ------------------------------------------------------------ reads
+
+    def _load(self, path: Path) -> Obj | None:
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
+        try:
+            doc = json.loads(raw)
+        except ValueError as e:
+            raise StoreError(f"corrupt object file {path}: {e}") from e
+        if not isinstance(doc, dict) or not isinstance(doc.get("object"), dict):
+            raise StoreError(f"corrupt object file {path}: not a kjob object")
+        if doc.get("format", 0) > STORE_FORMAT:
+            raise StoreError(f"{path} was written by a newer kjob (format {doc.get('format')})")
+        obj: Obj = doc["object"]
+        return obj
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj | None:
+        if not safe_name(name):
+            return None
+        return self._load(self.path(kind, namespace, name))
+
+    def must_get(self, kind: str, namespace: str, name: str) -> Obj:
+        obj = self.get(kind, namespace, name)
+        if obj is None:
+            raise NotFound(RESOURCE_OF_KIND[kind], name)
+        return obj
+
+    def list(self, kind: str, namespace: str | None = None) -> list[Obj]:
+        """Every object of a kind, sorted by namespace then name as the API server lists them.
+
+        A corrupt file is recorded in `self.corrupt` (one message per path) and skipped, so that one
+        bad file does not hide the others.
+        """
+        base = self.home / kind
+        namespaces = [namespace] if namespace is not None else self._namespaces(base)
+        out: list[Obj] = []
+        for ns in sorted(namespaces):
+            try:
+                names = os.listdir(base / ns)
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                self.corrupt.append(f"error: cannot read {base / ns}: {e.strerror or e}")
+                continue
+            for entry in sorted(names):
+                if not entry.endswith(".json") or entry.startswith("."):
+                    continue
+                try:
+                    obj = self._load(base / ns / entry)
+                except StoreError as e:
+                    self.corrupt.append(e.message)
+                    continue
+                if obj is not None:
+                    out.append(obj)
+        return out
+
+    @staticmethod
+    def _namespaces(base: Path) -> list[str]:
+        try:
+            return [n for n in os.listdir(base) if not n.startswith(".")]
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            raise StoreError(f"cannot read {base}: {e.strerror or e}") from e
+
+    # ------------------------------------------------------------ writes (lock held)
+
+    def _write(self, kind: str, obj: Obj) -> Obj:
+        obj.setdefault("metadata", {})["resourceVersion"] = self.next_resource_version()
+        ns = namespace_of(obj)
+        directory = self.kind_dir(kind, ns)
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create {directory}: {e.strerror or e}") from e
+        payload = json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":"))
+        atomic_write(self.path(kind, ns, name_of(obj)), payload.encode())
+        return obj
+
+    def create(self, kind: str, obj: Obj) -> Obj:
+        self._require_lock()
+        ns, name = namespace_of(obj), name_of(obj)
+        if self.path(kind, ns, name).exists():
+            raise AlreadyExists(RESOURCE_OF_KIND[kind], name)
+        return self._write(kind, obj)
+
+    def update(self, kind: str, obj: Obj) -> Obj:
+        """Replace an object; its resourceVersion must still be the stored one (optimistic concurrency)."""
+        self._require_lock()
+        ns, name = namespace_of(obj), name_of(obj)
+        current = self.get(kind, ns, name)
+        if current is None:
+            raise NotFound(RESOURCE_OF_KIND[kind], name)
+        expected = obj.get("metadata", {}).get("resourceVersion")
+        if expected is not None and expected != current.get("metadata", {}).get("resourceVersion"):
+            raise Conflict(
+                f'Operation cannot be fulfilled on {RESOURCE_OF_KIND[kind]} "{name}": the object has been '
+                "modified; please apply your changes to the latest version and try again"
+            )
+        return self._write(kind, obj)
+
+    def delete(self, kind: str, namespace: str, name: str) -> bool:
+        self._require_lock()
+        try:
+            os.unlink(self.path(kind, namespace, name))
+            return True
+        except FileNotFoundError:
+            return False
+        except OSError as e:
+            raise StoreError(f"cannot delete {self.path(kind, namespace, name)}: {e.strerror or e}") from e

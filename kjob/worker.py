@@ -1,0 +1,631 @@
+"""The detached worker (Job controller plus kubelet): ensure_running() for the CLI, and the event-driven
+loop that applies the controller's and the kubelet's decisions to the store and to processes."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kjob.objects import (
+    TRACKING_FINALIZER,
+    Obj,
+    controller_ref,
+    format_time,
+    is_deleting,
+    is_job_finished,
+    meta,
+    name_of,
+    namespace_of,
+    pod_is_terminal,
+    uid_of,
+)
+from kjob.store import Store
+
+LOCK_NAME = "worker.lock"
+SOCKET_NAME = "worker.sock"
+WATCH_DIR = "watch"
+LOG_NAME = "worker.log"
+# Passes in a row while each one still changes something, before the loop sleeps again.
+MAX_PASSES = 20
+
+
+# ---------------------------------------------------------------- the CLI's side
+
+
+def worker_alive(store: Store) -> bool:
+    """Whether a worker holds this state directory's singleton lock."""
+    try:
+        fd = os.open(store.home / LOCK_NAME, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def has_work(objects: Iterable[Obj]) -> bool:
+    from kjob.controller import job_needs_worker
+
+    for obj in objects:
+        if obj.get("kind") == "Job" and job_needs_worker(obj):
+            return True
+        if obj.get("kind") == "Pod" and (not pod_is_terminal(obj) or is_deleting(obj)):
+            return True
+    return False
+
+
+def ensure_running(store: Store, objects: Iterable[Obj] | None = None) -> None:
+    """Make sure a worker will act on the store: nudge the live one, or start one.
+
+    With `objects` (what a read command just loaded), a worker is started only if they show
+    unfinished work; without, the caller has just written something and the worker must look.
+    """
+    if objects is not None and not has_work(objects):
+        return
+    if worker_alive(store):
+        nudge(store)
+        return
+    spawn(store)
+
+
+def nudge(store: Store) -> None:
+    with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        s.setblocking(False)
+        s.sendto(b"n", str(store.home / SOCKET_NAME))
+
+
+def spawn(store: Store) -> None:
+    """Start a detached worker: its own session, no terminal, output to its log file."""
+    store.ensure()
+    log_fd = os.open(store.home / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.posix_spawn(
+            sys.executable,
+            [sys.executable, "-m", "kjob.worker", str(store.home)],
+            _worker_env(),
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, log_fd, 1),
+                (os.POSIX_SPAWN_DUP2, log_fd, 2),
+            ],
+            setsid=True,
+        )
+    finally:
+        os.close(log_fd)
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # The worker must import this very kjob, wherever the CLI was loaded from.
+    pkg_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = pkg_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+class Watcher:
+    """A CLI process's subscription to the worker's passes: a datagram socket woken after each change."""
+
+    def __init__(self, store: Store) -> None:
+        directory = store.home / WATCH_DIR
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.path = directory / f"{os.getpid()}.sock"
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(self.path))
+
+    def wait(self, timeout: float) -> None:
+        self.sock.settimeout(max(timeout, 0.0))
+        with contextlib.suppress(OSError):
+            self.sock.recv(64)
+            self.sock.setblocking(False)
+            while True:
+                self.sock.recv(64)
+
+    def close(self) -> None:
+        self.sock.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+    def __enter__(self) -> Watcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------- the worker process
+
+
+class Worker:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.node = socket.gethostname()
+        self.selector: Any = None
+        self.sock: socket.socket | None = None
+        self.pidfds: dict[int, int] = {}  # shim pid -> pidfd
+        self.stopping: dict[str, set[str]] = {}  # pod uid -> containers told to stop
+        self.events: dict[tuple[str, ...], str] = {}  # aggregation key -> event name
+        self.due: float | None = None
+        self.lock_fd: int | None = None
+        self.last_event_ns = 0
+
+    # -------------------------------------------------------- life cycle
+
+    def acquire(self) -> bool:
+        self.store.ensure()
+        fd = os.open(self.store.home / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        os.set_inheritable(fd, False)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self.lock_fd = fd
+        return True
+
+    def release(self) -> None:
+        if self.sock is not None:
+            with contextlib.suppress(OSError):
+                (self.store.home / SOCKET_NAME).unlink()
+            self.sock.close()
+            self.sock = None
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)
+            self.lock_fd = None
+
+    def run(self) -> int:
+        import selectors
+
+        if not self.acquire():
+            return 0
+        _set_process_name(b"kjob-worker")
+        self.selector = selectors.DefaultSelector()
+        sock_path = self.store.home / SOCKET_NAME
+        with contextlib.suppress(FileNotFoundError):
+            sock_path.unlink()
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(sock_path))
+        self.sock.setblocking(False)
+        self.selector.register(self.sock, selectors.EVENT_READ, "nudge")
+        self._load_events()
+        log(f"worker {os.getpid()} started for {self.store.home}")
+        try:
+            while True:
+                if self.cycle():
+                    break
+        finally:
+            self.release()
+        log(f"worker {os.getpid()} exiting: no work left")
+        return 0
+
+    def cycle(self) -> bool:
+        """One wake-up: passes until nothing changes, then sleep. True when the worker should exit."""
+        for _ in range(MAX_PASSES):
+            self.due = None
+            with self.store.lock():
+                changed, work = self.run_pass()
+                if not work and not self.pidfds:
+                    # Give up the singleton lock while still holding the store lock, so a CLI
+                    # that writes next finds no worker and starts a fresh one.
+                    self.release()
+                    return True
+            if changed:
+                self.notify_watchers()
+            else:
+                break
+        timeout = None if self.due is None else max(0.0, self.due - time.time())
+        self.wait(timeout)
+        return False
+
+    def wait(self, timeout: float | None) -> None:
+        for key, _ in self.selector.select(timeout):
+            if key.data == "nudge":
+                with contextlib.suppress(OSError):
+                    while True:
+                        self.sock.recv(64)  # type: ignore[union-attr]
+            else:
+                self._shim_exited(key.data)
+
+    def _shim_exited(self, pid: int) -> None:
+        fd = self.pidfds.pop(pid, None)
+        if fd is not None:
+            with contextlib.suppress(KeyError, ValueError):
+                self.selector.unregister(fd)
+            os.close(fd)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+    def watch_shim(self, pid: int) -> None:
+        import selectors
+
+        if pid in self.pidfds:
+            return
+        try:
+            fd = os.pidfd_open(pid)
+        except OSError:
+            return
+        self.pidfds[pid] = fd
+        self.selector.register(fd, selectors.EVENT_READ, pid)
+
+    def notify_watchers(self) -> None:
+        directory = self.store.home / WATCH_DIR
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            return
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.setblocking(False)
+            for entry in entries:
+                path = directory / entry
+                try:
+                    s.sendto(b"c", str(path))
+                except ConnectionRefusedError:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+                except OSError:
+                    pass
+
+    def wake_at(self, when: float | None) -> None:
+        if when is not None:
+            self.due = when if self.due is None else min(self.due, when)
+
+    # -------------------------------------------------------- one pass
+
+    def run_pass(self) -> tuple[bool, bool]:
+        """Reconcile everything once. Returns (changed anything, work left)."""
+        from kjob import controller, kubelet
+
+        now = time.time()
+        store = self.store
+        if not (store.home / LOCK_NAME).exists():
+            return False, False  # the state directory was removed under us: nothing left to keep
+        store.corrupt.clear()
+        jobs = store.list("jobs")
+        pods = store.list("pods")
+        job_uids = {uid_of(j): j for j in jobs}
+        changed = False
+        work = False
+
+        # -- garbage collection and TTL
+        for job in jobs:
+            ttl = (job.get("spec") or {}).get("ttlSecondsAfterFinished")
+            if ttl is None or not is_job_finished(job):
+                continue
+            finished_at = _terminal_time(job)
+            if finished_at is not None and now >= finished_at + float(ttl):
+                store.delete("jobs", namespace_of(job), name_of(job))
+                job_uids.pop(uid_of(job), None)
+                changed = True
+            else:
+                self.wake_at((finished_at or now) + float(ttl))
+                work = True
+
+        pods_by_job: dict[str, list[Obj]] = {}
+        kept: list[Obj] = []
+        for pod in pods:
+            ref = controller_ref(pod)
+            owner = ref.get("uid") if ref else None
+            if ref and ref.get("kind") == "Job" and owner not in job_uids:
+                if self._orphan(pod, now):
+                    changed = True
+                if store.get("pods", namespace_of(pod), name_of(pod)) is None:
+                    continue
+                pod = store.must_get("pods", namespace_of(pod), name_of(pod))
+            kept.append(pod)
+            if owner in job_uids:
+                pods_by_job.setdefault(owner, []).append(pod)
+
+        # -- the kubelet
+        for pod in kept:
+            if pod_is_terminal(pod) and not is_deleting(pod):
+                continue
+            if self._sync_pod(pod, now, kubelet):
+                changed = True
+            current = store.get("pods", namespace_of(pod), name_of(pod))
+            if current is not None and (not pod_is_terminal(current) or is_deleting(current)):
+                work = True
+
+        # -- the job controller
+        for job in list(job_uids.values()):
+            owned = [
+                store.get("pods", namespace_of(p), name_of(p)) or p for p in pods_by_job.get(uid_of(job), [])
+            ]
+            owned = [p for p in owned if store.get("pods", namespace_of(p), name_of(p)) is not None]
+            if self._sync_job(job, owned, now, controller):
+                changed = True
+            current = store.get("jobs", namespace_of(job), name_of(job))
+            if current is not None and controller.job_needs_worker(current):
+                work = True
+
+        self._collect_events(job_uids, kept)
+        for message in store.corrupt:
+            log(message)
+        if self.due is not None:
+            work = True
+        return changed, work
+
+    def _orphan(self, pod: Obj, now: float) -> bool:
+        """A pod whose job is gone: background cascade, as the garbage collector does."""
+        changed = False
+        finalizers = meta(pod).get("finalizers") or []
+        if TRACKING_FINALIZER in finalizers or not is_deleting(pod):
+            pod["metadata"]["finalizers"] = [f for f in finalizers if f != TRACKING_FINALIZER]
+            if not pod["metadata"]["finalizers"]:
+                del pod["metadata"]["finalizers"]
+            if not is_deleting(pod):
+                self._mark_deleted(pod, now)
+            self.store.update("pods", pod)
+            changed = True
+        return changed
+
+    def _mark_deleted(self, pod: Obj, now: float, grace: float | None = None) -> None:
+        spec = pod.get("spec") or {}
+        if grace is None:
+            grace = float(spec.get("terminationGracePeriodSeconds", 30))
+        pod["metadata"]["deletionTimestamp"] = format_time(now + grace)
+        pod["metadata"]["deletionGracePeriodSeconds"] = int(grace)
+
+    def _sync_pod(self, pod: Obj, now: float, kubelet: Any) -> bool:
+        from kjob import runtime
+
+        store = self.store
+        run_dir = store.run_dir / uid_of(pod)
+
+        def observe(container: str, attempt: int) -> runtime.RunState:
+            state = runtime.read_state(run_dir, container, attempt)
+            if state.exit is None and state.shim_pid and runtime.shim_alive(state):
+                self.watch_shim(state.shim_pid)
+            return state
+
+        stopping = self.stopping.setdefault(uid_of(pod), set())
+        result = kubelet.sync_pod(pod, observe, now, self.node, stopping)
+        self.wake_at(result.requeue_at)
+        for launch in result.launch:
+            spec = self._run_spec(pod, launch, run_dir, kubelet)
+            if isinstance(spec, str):
+                continue
+            pid = runtime.launch(spec)
+            if pid:
+                self.watch_shim(pid)
+        for stop in result.stop:
+            runtime.request_stop(run_dir, stop.container, stop.attempt, stop.grace)
+            stopping.add(stop.container)
+        new = dict(pod)
+        new["status"] = result.status
+        if result.node_name:
+            new["spec"] = dict(pod.get("spec") or {}, nodeName=result.node_name)
+        for ev in result.events:
+            self.record_event(pod, ev.type, ev.reason, ev.message, ev.source, now, ev.field_path)
+        changed = new != pod
+        if changed:
+            store.update("pods", new)
+        if is_deleting(new) and pod_is_terminal(new) and not meta(new).get("finalizers"):
+            self.remove_pod(new)
+            return True
+        return changed
+
+    def _run_spec(self, pod: Obj, launch: Any, run_dir: Path, kubelet: Any) -> Any:
+        from kjob.runtime import RunSpec
+
+        spec = pod.get("spec") or {}
+        group = spec.get("initContainers" if launch.init else "containers") or []
+        container = next((c for c in group if c.get("name") == launch.container), None)
+        if container is None:
+            return "missing"
+        env = kubelet.container_env(pod, container)
+        cwd = container.get("workingDir") or str(run_dir / "fs")
+        if not container.get("workingDir"):
+            os.makedirs(cwd, mode=0o700, exist_ok=True)
+        return RunSpec(
+            run_dir=run_dir,
+            container=launch.container,
+            attempt=launch.attempt,
+            argv=kubelet.container_argv(container, env),
+            env=env,
+            cwd=cwd,
+            log_path=self.log_path(pod, launch.container, launch.attempt),
+            grace=float(spec.get("terminationGracePeriodSeconds", 30)),
+            notify=str(self.store.home / SOCKET_NAME),
+        )
+
+    def log_path(self, pod: Obj, container: str, attempt: int) -> Path:
+        return log_path(self.store, pod, container, attempt)
+
+    def remove_pod(self, pod: Obj) -> None:
+        import shutil
+
+        self.store.delete("pods", namespace_of(pod), name_of(pod))
+        shutil.rmtree(self.store.run_dir / uid_of(pod), ignore_errors=True)
+        shutil.rmtree(pod_log_dir(self.store, pod), ignore_errors=True)
+        self.stopping.pop(uid_of(pod), None)
+
+    def _sync_job(self, job: Obj, pods: list[Obj], now: float, controller: Any) -> bool:
+        store = self.store
+        result = controller.sync_job(job, pods, now)
+        self.wake_at(result.requeue_at)
+        changed = False
+        if result.status != (job.get("status") or {}):
+            job = dict(job, status=result.status)
+            store.update("jobs", job)
+            changed = True
+        by_name = {name_of(p): p for p in pods}
+        for name in result.strip_finalizers:
+            pod = store.get("pods", namespace_of(job), name)
+            if pod is None:
+                continue
+            finalizers = [f for f in meta(pod).get("finalizers") or [] if f != TRACKING_FINALIZER]
+            if finalizers:
+                pod["metadata"]["finalizers"] = finalizers
+            else:
+                pod["metadata"].pop("finalizers", None)
+            store.update("pods", pod)
+            changed = True
+            if is_deleting(pod) and pod_is_terminal(pod) and not finalizers:
+                self.remove_pod(pod)
+        for deletion in result.delete:
+            pod = store.get("pods", namespace_of(job), deletion.name) or by_name.get(deletion.name)
+            if pod is None or is_deleting(pod):
+                continue
+            if not deletion.count:
+                finalizers = [f for f in meta(pod).get("finalizers") or [] if f != TRACKING_FINALIZER]
+                if finalizers:
+                    pod["metadata"]["finalizers"] = finalizers
+                else:
+                    pod["metadata"].pop("finalizers", None)
+            self._mark_deleted(pod, now)
+            store.update("pods", pod)
+            changed = True
+        for pod in result.create:
+            store.create("pods", pod)
+            changed = True
+        for ev in result.events:
+            self.record_event(job, ev.type, ev.reason, ev.message, "job-controller", now)
+        return changed
+
+    # -------------------------------------------------------- events
+
+    def _load_events(self) -> None:
+        for ev in self.store.list("events"):
+            self.events[_event_key(ev)] = name_of(ev)
+
+    def record_event(
+        self, obj: Obj, etype: str, reason: str, message: str, source: str, now: float, field_path: str = ""
+    ) -> None:
+        """Record an event, aggregating repeats into count and lastTimestamp as the recorder does."""
+        involved: Obj = {
+            "apiVersion": obj.get("apiVersion"),
+            "kind": obj.get("kind"),
+            "name": name_of(obj),
+            "namespace": namespace_of(obj),
+            "uid": uid_of(obj),
+        }
+        if field_path:
+            involved["fieldPath"] = field_path
+        ev: Obj = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"namespace": namespace_of(obj)},
+            "involvedObject": involved,
+            "reason": reason,
+            "message": message,
+            "type": etype,
+            "source": {"component": source}
+            if source != "kubelet"
+            else {"component": source, "host": self.node},
+            "reportingComponent": source,
+            "reportingInstance": self.node if source == "kubelet" else "",
+            "count": 1,
+            "firstTimestamp": format_time(now),
+            "lastTimestamp": format_time(now),
+            "eventTime": None,
+        }
+        key = _event_key(ev)
+        existing_name = self.events.get(key)
+        if existing_name:
+            existing = self.store.get("events", namespace_of(obj), existing_name)
+            if existing is not None:
+                existing["count"] = int(existing.get("count") or 1) + 1
+                existing["lastTimestamp"] = format_time(now)
+                self.store.update("events", existing)
+                return
+        # The event recorder's naming: `<object>.<hex nanoseconds>`, so listing by name is chronological.
+        stamp = max(time.time_ns(), self.last_event_ns + 1)
+        self.last_event_ns = stamp
+        name = f"{name_of(obj)}.{stamp:x}"
+        ev["metadata"].update({"name": name, "uid": _uid(), "creationTimestamp": format_time(now)})
+        self.store.create("events", ev)
+        self.events[key] = name
+
+    def _collect_events(self, job_uids: dict[str, Obj], pods: list[Obj]) -> None:
+        """Events of objects that no longer exist go with them."""
+        live = set(job_uids) | {
+            uid_of(p) for p in pods if self.store.get("pods", namespace_of(p), name_of(p))
+        }
+        for key, name in list(self.events.items()):
+            if key[0] not in live:
+                ns = key[1]
+                self.store.delete("events", ns, name)
+                del self.events[key]
+
+
+def _uid() -> str:
+    from kjob.objects import new_uid
+
+    return new_uid()
+
+
+def _event_key(ev: Obj) -> tuple[str, ...]:
+    inv = ev.get("involvedObject") or {}
+    return (
+        str(inv.get("uid", "")),
+        str(inv.get("namespace", "")),
+        str(ev.get("type", "")),
+        str(ev.get("reason", "")),
+        str(ev.get("message", "")),
+        str((ev.get("source") or {}).get("component", "")),
+        str(inv.get("fieldPath", "")),
+    )
+
+
+def _terminal_time(job: Obj) -> float | None:
+    from kjob.objects import find_condition, parse_time
+
+    for ctype in ("Complete", "Failed"):
+        cond = find_condition(job, ctype)
+        if cond and cond.get("status") == "True":
+            return parse_time(cond.get("lastTransitionTime"))
+    return None
+
+
+def pod_log_dir(store: Store, pod: Obj) -> Path:
+    return store.logs_dir / f"{namespace_of(pod)}_{name_of(pod)}_{uid_of(pod)}"
+
+
+def log_path(store: Store, pod: Obj, container: str, attempt: int) -> Path:
+    return pod_log_dir(store, pod) / container / f"{attempt}.log"
+
+
+def log(message: str) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    with contextlib.suppress(OSError):
+        sys.stderr.write(f"{stamp} {message}\n")
+        sys.stderr.flush()
+
+
+def _set_process_name(name: bytes) -> None:
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(15, name, 0, 0, 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    store = Store(args[0] if args else None)
+    try:
+        return Worker(store).run()
+    except Exception as e:
+        import traceback
+
+        log(f"worker crashed: {e}\n{traceback.format_exc()}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

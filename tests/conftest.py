@@ -1,0 +1,150 @@
+"""Shared fixtures: a private state directory per test, the CLI run in-process, and the real worker."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kjob import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh KJOB_HOME; on teardown every worker, shim and container of it is stopped."""
+    path = tmp_path / "kjob-home"
+    monkeypatch.setenv("KJOB_HOME", str(path))
+    monkeypatch.delenv("KJOB_NAMESPACE", raising=False)
+    yield path
+    stop_everything(path)
+
+
+def stop_everything(path: Path) -> None:
+    run = path / "run"
+    shims = []
+    if run.exists():
+        for pid_file in run.glob("*/*.pid"):
+            with contextlib.suppress(OSError, ValueError):
+                shims.append(int(json.loads(pid_file.read_text())["shim"]))
+    lock = path / "worker.lock"
+    worker_pid = None
+    with contextlib.suppress(OSError, ValueError):
+        worker_pid = int(lock.read_text().strip() or "0") or None
+    if worker_pid:
+        with contextlib.suppress(OSError):
+            os.kill(worker_pid, signal.SIGKILL)
+    for pid in shims:
+        # A shim's SIGTERM stops its whole container tree before the shim exits.
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.time() + 5
+    while shims and time.time() < deadline:
+        shims = [p for p in shims if _alive(p)]
+        time.sleep(0.02)
+    for pid in shims:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def kjob(home: Path) -> Callable[..., Result]:
+    """Run the CLI in-process (Click's CliRunner), stdout and stderr apart."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        with runner.isolation(input=input) as streams:
+            code = cli.run(list(args))
+            sys.stdout.flush()
+            sys.stderr.flush()
+            out, err = streams[0].getvalue(), streams[1].getvalue()
+        return Result(code, out.decode(), err.decode())
+
+    return invoke
+
+
+@pytest.fixture
+def kjob_proc(home: Path) -> Callable[..., Result]:
+    """Run the CLI as a real process, the way a user's shell does."""
+
+    def invoke(*args: str, input: str | None = None, timeout: float = 60) -> Result:
+        proc = subprocess.run(
+            [sys.executable, "-m", "kjob", *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)},
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    return invoke
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 20.0, interval: float = 0.05) -> object:
+    """Poll a condition with a bound, as pueue's wait_for_task_condition does."""
+    deadline = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def write_manifest(directory: Path, text: str, name: str = "job.yaml") -> Path:
+    path = directory / name
+    path.write_text(text)
+    return path
+
+
+JOB_TEMPLATE = """\
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {name}
+spec:
+{extra}  template:
+    spec:
+      containers:
+      - name: c
+        image: busybox:1.36
+        command: ["sh", "-c", {command}]
+      restartPolicy: {policy}
+"""
+
+
+def job_manifest(name: str, command: str, policy: str = "Never", **spec: object) -> str:
+    extra = "".join(f"  {k}: {json.dumps(v)}\n" for k, v in spec.items())
+    return JOB_TEMPLATE.format(name=name, command=json.dumps(command), policy=policy, extra=extra)

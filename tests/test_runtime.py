@@ -1,0 +1,157 @@
+"""The container shim: CRI logs, exit codes, start errors, stopping whole process trees."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from kjob import runtime
+from kjob.runtime import RunSpec, launch, read_state, request_stop
+
+CRI_LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) (P|F) ")
+
+
+def spec(tmp_path: Path, script: str, attempt: int = 0, grace: float = 30, cwd: str | None = None) -> RunSpec:
+    return RunSpec(
+        run_dir=tmp_path / "run",
+        container="c",
+        attempt=attempt,
+        argv=["sh", "-c", script],
+        env={"PATH": os.environ["PATH"], "GREETING": "hello"},
+        cwd=cwd or str(tmp_path),
+        log_path=tmp_path / "logs" / f"{attempt}.log",
+        grace=grace,
+    )
+
+
+def wait_exit(s: RunSpec, timeout: float = 15) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        state = read_state(s.run_dir, s.container, s.attempt)
+        if state.exit is not None:
+            return state.exit
+        time.sleep(0.02)
+    raise AssertionError("the shim recorded no exit")
+
+
+def reap(pid: int | None) -> None:
+    if pid:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ")[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_logs_are_cri_records_with_streams(tmp_path: Path) -> None:
+    s = spec(tmp_path, 'echo "$GREETING"; echo oops >&2; printf tail')
+    reap(launch(s))
+    assert wait_exit(s)["exitCode"] == 0
+    lines = s.log_path.read_bytes().splitlines(keepends=True)
+    assert all(CRI_LINE.match(line) for line in lines)
+    records = [(line.split(b" ", 3)[1], line.split(b" ", 3)[2], line.split(b" ", 3)[3]) for line in lines]
+    assert (b"stdout", b"F", b"hello\n") in records
+    assert (b"stderr", b"F", b"oops\n") in records
+    assert (b"stdout", b"P", b"tail\n") in records  # no final newline: a partial record
+
+
+@pytest.mark.parametrize(("script", "code", "reason"), [("exit 0", 0, "Completed"), ("exit 3", 3, "Error")])
+def test_exit_codes_are_recorded(tmp_path: Path, script: str, code: int, reason: str) -> None:
+    s = spec(tmp_path, script)
+    reap(launch(s))
+    record = wait_exit(s)
+    assert (record["exitCode"], record["reason"]) == (code, reason)
+    assert record["finishedAt"] >= record["startedAt"]
+
+
+def test_missing_executable_is_start_error_128(tmp_path: Path) -> None:
+    s = spec(tmp_path, "")
+    s.argv = ["/no/such/binary"]
+    reap(launch(s))
+    record = wait_exit(s)
+    assert record["exitCode"] == 128 and record["reason"] == "StartError"
+    assert 'exec: "/no/such/binary": executable file not found in $PATH' in record["message"]
+
+
+def test_launch_is_idempotent_per_attempt(tmp_path: Path) -> None:
+    s = spec(tmp_path, "exit 0")
+    first = launch(s)
+    assert first is not None
+    assert launch(s) is None
+    reap(first)
+
+
+def test_container_outlives_the_process_that_started_it(tmp_path: Path) -> None:
+    """Like the worker being killed: the shim is its own session and still records the exit."""
+    s = spec(tmp_path, "sleep 0.5; exit 7")
+    marker = tmp_path / "parent-done"
+    pid = os.fork()
+    if pid == 0:
+        launch(s)
+        marker.write_text("x")
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.waitpid(pid, 0)
+    assert marker.exists()
+    assert wait_exit(s)["exitCode"] == 7
+
+
+def test_stop_terms_the_tree_then_kills_after_grace(tmp_path: Path) -> None:
+    # The child ignores SIGTERM and double-forks a daemon: both must be gone after the grace period.
+    script = (
+        "trap '' TERM; (setsid sh -c 'sleep 300 & echo $! > daemon.pid') ; "
+        "sh -c 'sleep 301' & echo $! > child.pid; wait"
+    )
+    s = spec(tmp_path, script, grace=1)
+    shim = launch(s)
+    deadline = time.time() + 5
+    while not ((tmp_path / "daemon.pid").exists() and (tmp_path / "child.pid").exists()):
+        assert time.time() < deadline
+        time.sleep(0.02)
+    daemon = int((tmp_path / "daemon.pid").read_text())
+    child = int((tmp_path / "child.pid").read_text())
+    assert alive(daemon) and alive(child)
+    started = time.time()
+    assert request_stop(s.run_dir, "c", 0, 1.0)
+    record = wait_exit(s)
+    reap(shim)
+    assert record["exitCode"] == 137  # SIGKILL after the grace period: 128 + 9
+    assert time.time() - started >= 0.9
+    assert not alive(daemon) and not alive(child)
+
+
+def test_sigterm_exit_is_143(tmp_path: Path) -> None:
+    s = spec(tmp_path, "sleep 300", grace=30)
+    shim = launch(s)
+    while read_state(s.run_dir, "c", 0).pid is None:
+        time.sleep(0.01)
+    request_stop(s.run_dir, "c", 0, 30)
+    record = wait_exit(s)
+    reap(shim)
+    assert record["exitCode"] == 143 and record["signal"] == signal.SIGTERM
+
+
+def test_descendants_of_a_finished_container_are_killed(tmp_path: Path) -> None:
+    s = spec(tmp_path, "sleep 300 & echo $! > bg.pid")
+    reap(launch(s))
+    wait_exit(s)
+    assert not alive(int((tmp_path / "bg.pid").read_text()))
+
+
+def test_parse_log_line() -> None:
+    assert runtime.parse_log_line(b"2026-01-01T00:00:00.000000000Z stdout F hi there\n") == (
+        "2026-01-01T00:00:00.000000000Z",
+        "stdout",
+        True,
+        b"hi there",
+    )
