@@ -110,7 +110,7 @@ def _create_one(
 ) -> Outcome:
     context = f'error when creating "{source}": '
     try:
-        manifest.check_fields(doc, source)
+        manifest.check_fields(doc, source, cache_dir=str(store.home / "cache"))
         job = manifest.prepare_job(doc, namespace, now(), namespace_explicit=explicit)
         manifest.validate_job_or_raise(job)
         with store.lock():
@@ -306,8 +306,12 @@ def wait_for_condition(
                     break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    word = "timed out waiting for the condition" if timeout > 0 else "condition not met"
-                    outcomes.append(Outcome(error=PlainError(f"{word} on {kind}/{name}")))
+                    text = (
+                        f"timed out waiting for the condition on {kind}/{name}"
+                        if timeout > 0
+                        else f"condition not met for {kind}/{name}"
+                    )
+                    outcomes.append(Outcome(error=PlainError(text)))
                     break
                 watcher.wait(min(remaining, 2.0))
     return outcomes

@@ -1,0 +1,232 @@
+"""The CLI through Click's runner: exact stdout and stderr, exit codes, kubectl's messages."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from kjob import cli
+from tests.conftest import job_manifest, wait_until, write_manifest
+
+
+def test_create_prints_created_and_stores_api_shape(kjob, home: Path, tmp_path: Path) -> None:
+    path = write_manifest(tmp_path, job_manifest("job-count", "echo hi"))
+    r = kjob("create", "-f", str(path))
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "job.batch/job-count created\n", "")
+    stored = json.loads((home / "jobs" / "default" / "job-count.json").read_text())["object"]
+    meta = stored["metadata"]
+    assert meta["namespace"] == "default" and meta["generation"] == 1
+    assert re.fullmatch(r"[0-9a-f-]{36}", meta["uid"])
+    assert meta["resourceVersion"].isdigit()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", meta["creationTimestamp"])
+    assert stored["spec"]["selector"] == {"matchLabels": {"batch.kubernetes.io/controller-uid": meta["uid"]}}
+    assert stored["spec"]["template"]["metadata"]["labels"] == {
+        "batch.kubernetes.io/controller-uid": meta["uid"],
+        "batch.kubernetes.io/job-name": "job-count",
+        "controller-uid": meta["uid"],
+        "job-name": "job-count",
+    }
+    assert stored["spec"]["backoffLimit"] == 6 and stored["spec"]["completions"] == 1
+
+
+def test_create_twice_is_already_exists_with_file_context(kjob, tmp_path: Path) -> None:
+    path = write_manifest(tmp_path, job_manifest("job-count", "true"))
+    assert kjob("create", "-f", str(path)).exit_code == 0
+    r = kjob("create", "-f", str(path))
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert r.stderr == (
+        f'Error from server (AlreadyExists): error when creating "{path}": jobs.batch "job-count" already exists\n'
+    )
+
+
+def test_create_missing_restart_policy_is_invalid(kjob, tmp_path: Path) -> None:
+    text = job_manifest("x", "true").replace("      restartPolicy: Never\n", "")
+    r = kjob("create", "-f", str(write_manifest(tmp_path, text)))
+    assert r.exit_code == 1
+    assert r.stderr == (
+        'The Job "x" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"\n'
+    )
+
+
+def test_create_from_directory_stdin_and_multidoc(kjob, tmp_path: Path) -> None:
+    d = tmp_path / "many"
+    d.mkdir()
+    write_manifest(d, job_manifest("a", "true"), "a.yaml")
+    write_manifest(d, job_manifest("b", "true") + "---\n" + job_manifest("c", "true"), "b.yml")
+    write_manifest(d, "not a manifest", "notes.txt")
+    r = kjob("create", "-f", str(d), "-f", "-", input=job_manifest("d", "true"))
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == "".join(f"job.batch/{n} created\n" for n in "abcd")
+
+
+def test_create_keeps_going_after_a_bad_document(kjob, tmp_path: Path) -> None:
+    bad = job_manifest("Bad_Name", "true")
+    r = kjob("create", "-f", "-", input=bad + "---\n" + job_manifest("good", "true"))
+    assert r.exit_code == 1
+    assert r.stdout == "job.batch/good created\n"
+    assert r.stderr.startswith('The Job "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"')
+
+
+def test_create_warns_about_a_container_without_command(kjob, tmp_path: Path) -> None:
+    text = job_manifest("nocmd", "true").replace('        command: ["sh", "-c", "true"]\n', "")
+    r = kjob("create", "-f", str(write_manifest(tmp_path, text)))
+    assert r.exit_code == 0
+    assert r.stdout == "job.batch/nocmd created\n"
+    assert 'container "c" has no command' in r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+def test_create_unknown_field_is_rejected_strictly(kjob, tmp_path: Path) -> None:
+    text = job_manifest("x", "true").replace("spec:\n", "spec:\n  bogusField: 1\n", 1)
+    path = write_manifest(tmp_path, text)
+    r = kjob("create", "-f", str(path))
+    assert r.exit_code == 1
+    assert r.stderr == (
+        f'Error from server (BadRequest): error when creating "{path}": Job in version "v1" cannot be handled '
+        'as a Job: strict decoding error: unknown field "spec.bogusField"\n'
+    )
+
+
+def test_create_without_filename_is_a_usage_error(kjob) -> None:
+    r = kjob("create")
+    assert r.exit_code == 1 and r.stderr.startswith("error: ")
+
+
+def test_get_with_nothing_says_no_resources_on_stderr(kjob) -> None:
+    for args in (("get", "jobs"), ("get", "pods"), ("get", "po"), ("get", "jobs.batch")):
+        r = kjob(*args)
+        assert (r.exit_code, r.stdout, r.stderr) == (0, "", "No resources found in default namespace.\n")
+
+
+def test_get_in_another_namespace_says_so(kjob) -> None:
+    r = kjob("get", "jobs", "-n", "team")
+    assert r.stderr == "No resources found in team namespace.\n"
+
+
+def test_get_missing_job_is_not_found(kjob) -> None:
+    r = kjob("get", "jobs", "nope")
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1,
+        "",
+        'Error from server (NotFound): jobs.batch "nope" not found\n',
+    )
+    r = kjob("get", "pod", "nope")
+    assert r.stderr == 'Error from server (NotFound): pods "nope" not found\n'
+
+
+def test_get_unknown_type(kjob) -> None:
+    r = kjob("get", "deployments")
+    assert (r.exit_code, r.stderr) == (1, 'error: the server doesn\'t have a resource type "deployments"\n')
+
+
+def test_get_jobs_table_and_found_plus_missing(kjob, tmp_path: Path) -> None:
+    kjob("create", "-f", "-", input=job_manifest("job-count", "true", suspend=True))
+    r = kjob("get", "jobs")
+    assert r.stdout.splitlines()[0] == "NAME        COMPLETIONS   DURATION   AGE"
+    assert re.fullmatch(r"job-count   0/1                      \d+s\n", r.stdout.splitlines(True)[1])
+    r = kjob("get", "job", "job-count", "nope")
+    assert r.exit_code == 1
+    assert r.stdout.startswith("NAME")
+    assert r.stderr == 'Error from server (NotFound): jobs.batch "nope" not found\n'
+
+
+def test_get_json_of_one_and_of_a_list(kjob) -> None:
+    kjob("create", "-f", "-", input=job_manifest("a", "true", suspend=True))
+    one = json.loads(kjob("get", "job", "a", "-o", "json").stdout)
+    assert one["kind"] == "Job" and one["metadata"]["name"] == "a"
+    listing = json.loads(kjob("get", "jobs", "-o", "json").stdout)
+    assert listing["kind"] == "List" and [i["metadata"]["name"] for i in listing["items"]] == ["a"]
+    assert kjob("get", "jobs", "-o", "name").stdout == "job.batch/a\n"
+
+
+def test_namespaces_are_separate(kjob) -> None:
+    assert (
+        kjob("create", "-n", "team", "-f", "-", input=job_manifest("a", "true", suspend=True)).exit_code == 0
+    )
+    assert kjob("get", "jobs", "a").exit_code == 1
+    assert kjob("get", "jobs", "a", "-n", "team").exit_code == 0
+
+
+def test_corrupt_object_is_reported_and_the_rest_listed(kjob, home: Path) -> None:
+    kjob("create", "-f", "-", input=job_manifest("a", "true", suspend=True))
+    kjob("create", "-f", "-", input=job_manifest("b", "true", suspend=True))
+    bad = home / "jobs" / "default" / "a.json"
+    bad.write_text("{garbage")
+    r = kjob("get", "jobs")
+    assert r.exit_code == 0
+    assert [line.split()[0] for line in r.stdout.splitlines()] == ["NAME", "b"]
+    assert str(bad) in r.stderr and "Traceback" not in r.stderr
+
+
+def test_describe_missing_and_logs_missing(kjob) -> None:
+    r = kjob("describe", "jobs", "nope")
+    assert (r.exit_code, r.stderr) == (1, 'Error from server (NotFound): jobs.batch "nope" not found\n')
+    r = kjob("logs", "nope")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        'error: error from server (NotFound): pods "nope" not found in namespace "default"\n',
+    )
+
+
+def test_delete_missing_and_present(kjob) -> None:
+    kjob("create", "-f", "-", input=job_manifest("a", "true", suspend=True))
+    r = kjob("delete", "jobs", "a", "nope")
+    assert r.exit_code == 1
+    assert r.stdout == 'job.batch "a" deleted\n'
+    assert r.stderr == 'Error from server (NotFound): jobs.batch "nope" not found\n'
+    assert kjob("get", "jobs", "a").exit_code == 1
+
+
+def test_wait_timeout_zero_and_timeout(kjob) -> None:
+    kjob("create", "-f", "-", input=job_manifest("a", "true", suspend=True))
+    r = kjob("wait", "--for=condition=complete", "job/a", "--timeout=0")
+    assert (r.exit_code, r.stderr) == (1, "error: condition not met for jobs/a\n")
+    r = kjob("wait", "--for=condition=complete", "job/a", "--timeout=200ms")
+    assert (r.exit_code, r.stderr) == (1, "error: timed out waiting for the condition on jobs/a\n")
+    r = kjob("wait", "--for=condition=suspended", "jobs", "a", "--timeout=5s")
+    assert (r.exit_code, r.stdout) == (0, "job.batch/a condition met\n")
+    r = kjob("wait", "--for=nonsense", "job/a")
+    assert r.stderr == 'error: unrecognized condition: "nonsense"\n'
+    r = kjob("wait", "--for=condition=complete", "job/nope")
+    assert r.stderr == 'Error from server (NotFound): jobs.batch "nope" not found\n'
+
+
+def test_unexpected_errors_are_one_line(kjob, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*a: object, **k: object) -> None:
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr("kjob.commands.list_objects", boom)
+    r = kjob("get", "jobs")
+    assert r.exit_code == 1
+    assert r.stderr == "error: internal error: ZeroDivisionError: bug (set KJOB_DEBUG=1 for a traceback)\n"
+
+
+@pytest.mark.parametrize("command", sorted(cli.cli.commands))
+def test_every_command_has_help_with_examples(kjob, command: str) -> None:
+    r = kjob(command, "-h")
+    assert r.exit_code == 0
+    assert "Usage:" in r.stdout and "Examples:" in r.stdout
+
+
+def test_the_walkthrough_manifest_is_the_walkthroughs_job() -> None:
+    import yaml
+
+    doc = yaml.safe_load((Path(__file__).parent.parent / "configs" / "jobs" / "job.yaml").read_text())
+    container = doc["spec"]["template"]["spec"]["containers"][0]
+    assert doc["metadata"]["name"] == "job-count"
+    assert container["name"] == "client" and container["image"] == "melhiades/alpine-curl:latest"
+    assert container["command"] == ["sh", "-c", "for i in 9 8 7 6 5 4 3 2 1; do echo $i; sleep 3; done"]
+
+
+def test_logs_of_a_finished_pod(kjob) -> None:
+    kjob("create", "-f", "-", input=job_manifest("j", "echo one; echo two"))
+    r = kjob("wait", "--for=condition=complete", "job/j", "--timeout=20s")
+    assert r.stdout == "job.batch/j condition met\n", r.stderr
+    pod = kjob("get", "pods", "-o", "name").stdout.strip().split("/")[1]
+    r = kjob("logs", pod)
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "one\ntwo\n", "")
+    wait_until(lambda: kjob("get", "pods").stdout.count("Completed") == 1)

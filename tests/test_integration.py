@@ -1,0 +1,270 @@
+"""The real detached worker, real processes: the walkthrough end to end, delete, a killed worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from kjob.objects import NAME_ALPHABET
+from tests.conftest import ROOT, job_manifest, wait_until, write_manifest
+
+pytestmark = pytest.mark.integration
+
+COUNT_JOB = (ROOT / "configs" / "jobs" / "job.yaml").read_text().replace("sleep 3", "sleep 0.1")
+POD_NAME = re.compile(rf"job-count-[{NAME_ALPHABET}]{{5}}")
+
+
+def worker_pid(home: Path) -> int | None:
+    try:
+        pid = int((home / "worker.lock").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    return pid
+
+
+def cmdline(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+
+
+def processes_with(marker: str) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                text = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace")
+                state = Path(f"/proc/{entry}/stat").read_text().split(") ")[1].split()[0]
+            except OSError:
+                continue
+            if marker in text and state != "Z":
+                out.append(int(entry))
+    return out
+
+
+def test_walkthrough_end_to_end(kjob_proc, tmp_path: Path, home: Path) -> None:
+    manifest = write_manifest(tmp_path, COUNT_JOB)
+    r = kjob_proc("create", "-f", str(manifest))
+    assert (r.exit_code, r.stdout) == (0, "job.batch/job-count created\n")
+    r = kjob_proc("wait", "--for=condition=complete", "job/job-count", "--timeout=60s")
+    assert (r.exit_code, r.stdout) == (0, "job.batch/job-count condition met\n"), r.stderr
+
+    r = kjob_proc("get", "jobs")
+    lines = r.stdout.splitlines()
+    assert lines[0] == "NAME        COMPLETIONS   DURATION   AGE"
+    assert re.fullmatch(r"job-count   1/1           \d+s +\d+s", lines[1])
+
+    r = kjob_proc("get", "pods")
+    lines = r.stdout.splitlines()
+    assert lines[0] == "NAME              READY   STATUS      RESTARTS   AGE"
+    assert re.fullmatch(rf"({POD_NAME.pattern})   0/1     Completed   0          \d+s", lines[1])
+    pod = re.match(POD_NAME, lines[1]).group(0)
+
+    r = kjob_proc("describe", "jobs", "job-count")
+    text = r.stdout
+    uid = json.loads(kjob_proc("get", "job", "job-count", "-o", "json").stdout)["metadata"]["uid"]
+    assert text.startswith(
+        "Name:             job-count\n"
+        "Namespace:        default\n"
+        f"Selector:         batch.kubernetes.io/controller-uid={uid}\n"
+        f"Labels:           batch.kubernetes.io/controller-uid={uid}\n"
+        "                  batch.kubernetes.io/job-name=job-count\n"
+        f"                  controller-uid={uid}\n"
+        "                  job-name=job-count\n"
+        "Annotations:      <none>\n"
+        "Parallelism:      1\n"
+        "Completions:      1\n"
+        "Completion Mode:  NonIndexed\n"
+        "Suspend:          false\n"
+        "Backoff Limit:    6\n"
+    )
+    assert "Pods Statuses:    0 Running / 1 Succeeded / 0 Failed\n" in text
+    assert re.search(r"\nStart Time:       \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}\n", text)
+    assert re.search(r"\nCompleted At:     \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}\n", text)
+    assert (
+        "  Containers:\n"
+        "   client:\n"
+        "    Image:      melhiades/alpine-curl:latest\n"
+        "    Port:       <none>\n"
+        "    Host Port:  <none>\n"
+        "    Command:\n"
+        "      sh\n"
+        "      -c\n"
+        "      for i in 9 8 7 6 5 4 3 2 1; do echo $i; sleep 0.1; done\n"
+        "    Environment:   <none>\n"
+        "    Mounts:        <none>\n"
+        "  Volumes:         <none>\n"
+    ) in text
+    assert re.search(rf"  Normal  SuccessfulCreate  \d+s +job-controller  Created pod: {pod}\n", text)
+    assert re.search(r"  Normal  Completed +\d+s +job-controller  Job completed\n", text)
+
+    r = kjob_proc("logs", pod)
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "".join(f"{i}\n" for i in range(9, 0, -1)), "")
+
+    r = kjob_proc("delete", "jobs", "job-count")
+    assert (r.exit_code, r.stdout) == (0, 'job.batch "job-count" deleted\n')
+    assert kjob_proc("get", "jobs").stderr == "No resources found in default namespace.\n"
+    wait_until(lambda: kjob_proc("get", "pods").stderr == "No resources found in default namespace.\n")
+    wait_until(lambda: not (home / "logs").exists() or not any((home / "logs").iterdir()))
+
+
+def test_worker_is_detached_single_and_named(kjob_proc, home: Path) -> None:
+    kjob_proc("create", "-f", "-", input=job_manifest("a", "sleep 2"))
+    pid = wait_until(lambda: worker_pid(home))
+    assert isinstance(pid, int)
+    args = cmdline(pid)
+    assert "kjob.worker" in args and str(home) in args
+    stat = Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()
+    assert int(stat[3]) == pid  # session leader: its own session
+    assert stat[4] == "0"  # no controlling terminal
+    assert (home / "worker.log").exists()
+    # More CLIs that want a worker must not start a second one.
+    for _ in range(5):
+        kjob_proc("create", "-f", "-", input=job_manifest(f"b{_}", "true"))
+    workers = [p for p in processes_with("kjob.worker") if str(home) in cmdline(p)]
+    shims = [p for p in workers if Path(f"/proc/{p}/comm").read_text().strip() == "kjob-shim"]
+    assert len(set(workers) - set(shims)) == 1
+
+
+def test_worker_exits_when_no_work_is_left(kjob_proc, home: Path) -> None:
+    kjob_proc("create", "-f", "-", input=job_manifest("quick", "true"))
+    kjob_proc("wait", "--for=condition=complete", "job/quick", "--timeout=20s")
+    wait_until(lambda: worker_pid(home) is None, timeout=10)
+
+
+def processes_with_env(marker: str) -> list[int]:
+    """Live processes whose environment carries the marker (children and daemons inherit it)."""
+    out = []
+    needle = f"KJOB_TEST_MARKER={marker}".encode()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                environ = Path(f"/proc/{entry}/environ").read_bytes()
+                state = Path(f"/proc/{entry}/stat").read_text().split(") ")[1].split()[0]
+            except OSError:
+                continue
+            if needle in environ.split(b"\0") and state != "Z":
+                out.append(int(entry))
+    return out
+
+
+def test_delete_job_stops_every_process_of_it(kjob_proc, home: Path) -> None:
+    marker = f"{os.getpid()}-{time.time_ns()}"
+    script = (
+        "sleep 300 & "  # a background child
+        "(setsid sh -c 'sleep 301 &') ; "  # a double-forked daemon in its own session
+        "sh -c \"trap '' TERM; sleep 302\" & "  # a grandchild that ignores SIGTERM
+        "sleep 303"
+    )
+    text = job_manifest("tree", script).replace(
+        "        image: busybox:1.36\n",
+        f"        image: busybox:1.36\n        env:\n        - name: KJOB_TEST_MARKER\n          value: '{marker}'\n",
+    )
+    kjob_proc("create", "-f", "-", input=text)
+    wait_until(lambda: len(processes_with_env(marker)) >= 5)
+    r = kjob_proc("delete", "jobs", "tree")
+    assert r.stdout == 'job.batch "tree" deleted\n'
+    wait_until(lambda: not processes_with_env(marker), timeout=40)
+    wait_until(lambda: kjob_proc("get", "pods").stderr == "No resources found in default namespace.\n")
+
+
+def test_container_outlives_a_killed_worker(kjob_proc, home: Path) -> None:
+    kjob_proc("create", "-f", "-", input=job_manifest("survivor", "sleep 1.5; echo done; exit 0"))
+    wait_until(lambda: "Running" in kjob_proc("get", "pods").stdout)
+    pid = worker_pid(home)
+    assert pid
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: worker_pid(home) is None)
+    # The container keeps running; the next command finds unfinished work and starts a worker.
+    r = kjob_proc("wait", "--for=condition=complete", "job/survivor", "--timeout=30s")
+    assert r.exit_code == 0, r.stderr
+    pods = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
+    assert len(pods) == 1
+    term = pods[0]["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert (term["exitCode"], term["reason"]) == (0, "Completed")
+    assert kjob_proc("logs", pods[0]["metadata"]["name"]).stdout == "done\n"
+
+
+def test_failed_pod_counts_and_no_command_pod_waits(kjob_proc) -> None:
+    kjob_proc("create", "-f", "-", input=job_manifest("bad", "exit 3", backoffLimit=0))
+    r = kjob_proc("wait", "--for=condition=failed", "job/bad", "--timeout=30s")
+    assert r.stdout == "job.batch/bad condition met\n", r.stderr
+    job = json.loads(kjob_proc("get", "job", "bad", "-o", "json").stdout)
+    assert job["status"]["failed"] == 1
+    assert [c["type"] for c in job["status"]["conditions"]] == ["FailureTarget", "Failed"]
+    assert re.search(r"\n\S+ +0/1 +Error +0 ", kjob_proc("get", "pods").stdout)
+
+    text = job_manifest("nocmd", "true").replace('        command: ["sh", "-c", "true"]\n', "")
+    r = kjob_proc("create", "-f", "-", input=text)
+    assert 'container "c" has no command' in r.stderr
+    wait_until(lambda: "CreateContainerError" in kjob_proc("get", "pods").stdout)
+    pod = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
+    waiting = next(p for p in pod if p["metadata"]["name"].startswith("nocmd-"))
+    state = waiting["status"]["containerStatuses"][0]["state"]["waiting"]
+    assert state["reason"] == "CreateContainerError" and "no command" in state["message"]
+
+
+def test_container_gets_env_and_hostname(kjob_proc) -> None:
+    text = job_manifest("envy", 'echo "$HOSTNAME $MY_NAME $GREETING"').replace(
+        "        image: busybox:1.36\n",
+        "        image: busybox:1.36\n"
+        "        env:\n"
+        "        - name: WHO\n"
+        "          value: world\n"
+        "        - name: GREETING\n"
+        "          value: hello-$(WHO)\n"
+        "        - name: MY_NAME\n"
+        "          valueFrom: {fieldRef: {fieldPath: metadata.name}}\n",
+    )
+    kjob_proc("create", "-f", "-", input=text)
+    kjob_proc("wait", "--for=condition=complete", "job/envy", "--timeout=30s")
+    pod = kjob_proc("get", "pods", "-o", "name").stdout.strip().split("/")[1]
+    assert kjob_proc("logs", pod).stdout == f"{pod} {pod} hello-world\n"
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_describe_matches_real_kubectl(kjob_proc, home: Path, tmp_path: Path) -> None:
+    """The workplace's oracle: kubectl's own describe of kjob's objects, served by a stand-in API."""
+    tool = Path(__file__).resolve().parents[2] / "shared" / "tools" / "kubectl-describe-diff"
+    if not tool.exists():
+        pytest.skip("the kubectl-describe-diff tool is not beside this checkout")
+    kjob_proc("create", "-f", "-", input=COUNT_JOB)
+    kjob_proc("wait", "--for=condition=complete", "job/job-count", "--timeout=60s")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kjob").write_text(f'#!/bin/sh\nexec {os.sys.executable} -m kjob "$@"\n')
+    (bin_dir / "kjob").chmod(0o755)
+    env = {
+        **os.environ,
+        "KJOB_HOME": str(home),
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "PYTHONPATH": str(ROOT),
+    }
+    pod = kjob_proc("get", "pods", "-o", "name").stdout.strip().split("/")[1]
+    diff = subprocess.run([str(tool), "pods", pod], capture_output=True, text=True, env=env)
+    assert diff.returncode == 0, diff.stdout + diff.stderr
+    diff = subprocess.run([str(tool), "jobs", "job-count"], capture_output=True, text=True, env=env)
+    changed = [
+        line for line in diff.stdout.splitlines() if line[:1] in "+-" and line[:3] not in ("---", "+++")
+    ]
+    # kubectl and kjob describe a second apart, so an event's Age may tick between them.
+    ages = re.compile(r"^([-+])(  (?:Normal|Warning)  \S+ +)\d+s( +.*)$")
+    minus = [ages.sub(r"\2Ns\3", line) for line in changed if line.startswith("-") and ages.match(line)]
+    plus = [ages.sub(r"\2Ns\3", line) for line in changed if line.startswith("+") and ages.match(line)]
+    assert minus == plus, diff.stdout
+    changed = [line for line in changed if not ages.match(line)]
+    # The one line that differs on purpose: the walkthrough's older Pods Statuses wording.
+    assert changed == [
+        "-Pods Statuses:    0 Active (0 Ready) / 1 Succeeded / 0 Failed",
+        "+Pods Statuses:    0 Running / 1 Succeeded / 0 Failed",
+    ], diff.stdout
