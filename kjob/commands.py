@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kjob import worker
-from kjob.errors import BadRequest, KjobError, NotFound, PlainError, UsageError
+from kjob.errors import AlreadyExists, BadRequest, KjobError, NotFound, PlainError, UsageError
 from kjob.objects import (
     JOB_RESOURCE,
     POD_RESOURCE,
@@ -115,11 +115,9 @@ def _create_one(
         manifest.validate_job_or_raise(job)
         with store.lock():
             store.create("jobs", job)
-    except NotFound as e:
-        return Outcome(error=e)
+    except AlreadyExists as e:
+        return Outcome(error=AlreadyExists(e.resource, e.name, context))
     except KjobError as e:
-        if getattr(e, "reason", "") == "AlreadyExists":
-            e = type(e)(e.resource, e.name, context)  # type: ignore[attr-defined]
         return Outcome(error=e)
     warnings = [
         f'Warning: container "{c}" has no command: kjob runs containers on this machine, without the '

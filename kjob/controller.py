@@ -92,7 +92,7 @@ def pod_index(pod: Obj) -> int | None:
 def pod_finish_time(pod: Obj) -> float:
     """When a pod finished, for back-off purposes (the controller's getFinishedTime)."""
     status = pod.get("status") or {}
-    finishes = []
+    finishes: list[float] = []
     for cs in status.get("containerStatuses") or []:
         t = parse_time(((cs.get("state") or {}).get("terminated") or {}).get("finishedAt"))
         if t is None:

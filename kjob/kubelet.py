@@ -469,9 +469,9 @@ def _set_phase(
             cs["ready"] = False
             cs["started"] = False
     else:
-        reason = None if all_ready else "ContainersNotReady"
-        _set_pod_condition(status, "Ready", "True" if all_ready else "False", now, reason)
-        _set_pod_condition(status, "ContainersReady", "True" if all_ready else "False", now, reason)
+        not_ready = None if all_ready else "ContainersNotReady"
+        _set_pod_condition(status, "Ready", "True" if all_ready else "False", now, not_ready)
+        _set_pod_condition(status, "ContainersReady", "True" if all_ready else "False", now, not_ready)
     for cs in [*inits, *mains]:
         if not cs.get("lastState"):
             cs["lastState"] = {}

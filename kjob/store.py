@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import json
 import os
@@ -201,7 +202,7 @@ class Store:
         return out
 
     @staticmethod
-    def _namespaces(base: Path) -> list[str]:
+    def _namespaces(base: Path) -> builtins.list[str]:
         try:
             return [n for n in os.listdir(base) if not n.startswith(".")]
         except FileNotFoundError:
