@@ -219,6 +219,7 @@ def describe(kind_arg: str, names: tuple[str, ...], show_events: bool, namespace
     store = _store()
     ns, _ = commands.default_namespace(namespace)
     objects, errors = commands.describe_targets(store, kind, ns, list(names))
+    worker.ensure_running(store, objects)
     t = now()
     texts = []
     for obj in objects:
@@ -263,6 +264,7 @@ def logs(pod: str | None, container_arg: str | None, container: str | None, name
     store = _store()
     ns, _ = commands.default_namespace(namespace)
     request = commands.pick_log_container(store, ns, pod, container or container_arg)
+    worker.ensure_running(store, [request.pod])
     for note in request.notes:
         _err(note)
     out = sys.stdout.buffer

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import socket
 import sys
 import time
 from collections.abc import Iterable
@@ -82,6 +81,8 @@ def ensure_running(store: Store, objects: Iterable[Obj] | None = None) -> None:
 
 
 def nudge(store: Store) -> None:
+    import socket
+
     with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
         s.setblocking(False)
         s.sendto(b"n", str(store.home / SOCKET_NAME))
@@ -119,6 +120,8 @@ class Watcher:
     """A CLI process's subscription to the worker's passes: a datagram socket woken after each change."""
 
     def __init__(self, store: Store) -> None:
+        import socket
+
         directory = store.home / WATCH_DIR
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = directory / f"{os.getpid()}.sock"
@@ -152,10 +155,12 @@ class Watcher:
 
 class Worker:
     def __init__(self, store: Store) -> None:
+        import socket
+
         self.store = store
         self.node = socket.gethostname()
         self.selector: Any = None
-        self.sock: socket.socket | None = None
+        self.sock: Any = None
         self.pidfds: dict[int, int] = {}  # shim pid -> pidfd
         self.stopping: dict[str, set[str]] = {}  # pod uid -> containers told to stop
         self.events: dict[tuple[str, ...], str] = {}  # aggregation key -> event name
@@ -191,6 +196,7 @@ class Worker:
 
     def run(self) -> int:
         import selectors
+        import socket
 
         if not self.acquire():
             return 0
@@ -264,6 +270,8 @@ class Worker:
         self.selector.register(fd, selectors.EVENT_READ, pid)
 
     def notify_watchers(self) -> None:
+        import socket
+
         directory = self.store.home / WATCH_DIR
         try:
             entries = os.listdir(directory)
