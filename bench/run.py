@@ -67,7 +67,10 @@ spec:
 
 
 def make_env(home: Path) -> dict[str, str]:
-    return {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "KJOB_HOME": str(home)}
+    if not shutil.which("kjob"):
+        env["PYTHONPATH"] = str(ROOT)  # `python -m kjob` from this checkout
+    return env
 
 
 def get_jobs_figure(tmp: Path) -> Figure:

@@ -269,6 +269,9 @@ def _mark_launch(
     result.launch.append(Launch(name, attempt, init))
     result.launched.add(name)
     cs["restartCount"] = attempt
+    # Until the shim reports the process started, the new run is being created.
+    cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
+    cs["ready"] = False
 
 
 def _cannot_start(pod: Obj, container: Obj) -> tuple[str, str] | None:

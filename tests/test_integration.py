@@ -268,3 +268,19 @@ def test_describe_matches_real_kubectl(kjob_proc, home: Path, tmp_path: Path) ->
         "-Pods Statuses:    0 Active (0 Ready) / 1 Succeeded / 0 Failed",
         "+Pods Statuses:    0 Running / 1 Succeeded / 0 Failed",
     ], diff.stdout
+
+
+def test_on_failure_restarts_the_container_in_the_same_pod(kjob_proc) -> None:
+    # The pod's working directory outlives a container restart, like an emptyDir.
+    script = "if [ -f tried ]; then echo second; exit 0; fi; touch tried; echo first; exit 1"
+    kjob_proc("create", "-f", "-", input=job_manifest("retry", script, policy="OnFailure"))
+    r = kjob_proc("wait", "--for=condition=complete", "job/retry", "--timeout=30s")
+    assert r.exit_code == 0, r.stderr
+    pods = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
+    assert len(pods) == 1
+    cs = pods[0]["status"]["containerStatuses"][0]
+    assert cs["restartCount"] == 1
+    assert cs["lastState"]["terminated"]["exitCode"] == 1
+    assert cs["state"]["terminated"]["exitCode"] == 0
+    assert re.search(r" 0/1 +Completed +1 \(\d+s ago\) ", kjob_proc("get", "pods").stdout)
+    assert kjob_proc("logs", pods[0]["metadata"]["name"]).stdout == "second\n"

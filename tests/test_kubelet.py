@@ -1,0 +1,255 @@
+"""The kubelet's decisions for one pod, with container runs observed through a fake: no processes."""
+
+from __future__ import annotations
+
+import copy
+import os
+from typing import Any
+
+import pytest
+
+from kjob import kubelet
+from kjob.kubelet import container_argv, container_env, expand, go_duration, restart_backoff, sync_pod
+from kjob.objects import format_time
+from kjob.runtime import RunState, process_start_time
+
+T0 = 1_800_000_000.0
+ME = os.getpid()
+MY_START = process_start_time(ME)
+
+
+def make_pod(
+    policy: str = "Never", containers: list[dict[str, Any]] | None = None, **spec: Any
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "job-abcde", "namespace": "default", "uid": "u-1", "labels": {"app": "x"}},
+        "spec": {
+            "containers": containers or [{"name": "c", "image": "busybox", "command": ["true"]}],
+            "restartPolicy": policy,
+            **spec,
+        },
+        "status": {"phase": "Pending"},
+    }
+
+
+class Runs:
+    """A fake runtime: which (container, attempt) runs exist, and how they ended."""
+
+    def __init__(self) -> None:
+        self.states: dict[tuple[str, int], RunState] = {}
+
+    def launched(self, name: str, attempt: int = 0) -> None:
+        self.states[(name, attempt)] = RunState(launched=True, launched_at=T0)
+
+    def running(self, name: str, attempt: int = 0) -> None:
+        self.states[(name, attempt)] = RunState(
+            launched=True, launched_at=T0, shim_pid=ME, shim_start=MY_START, pid=ME, started_at=T0
+        )
+
+    def exited(self, name: str, code: int, at: float, attempt: int = 0) -> None:
+        self.states[(name, attempt)] = RunState(
+            launched=True,
+            launched_at=T0,
+            pid=1,
+            started_at=T0,
+            exit={
+                "exitCode": code,
+                "reason": "Completed" if code == 0 else "Error",
+                "finishedAt": at,
+                "startedAt": T0,
+            },
+        )
+
+    def __call__(self, name: str, attempt: int) -> RunState:
+        return self.states.get((name, attempt), RunState(launched=False))
+
+
+def step(pod: dict[str, Any], runs: Runs, now: float) -> kubelet.PodSync:
+    result = sync_pod(pod, runs, now, "node-1")
+    pod["status"] = result.status
+    if result.node_name:
+        pod["spec"]["nodeName"] = result.node_name
+    return result
+
+
+def state_of(pod: dict[str, Any], i: int = 0) -> dict[str, Any]:
+    return pod["status"]["containerStatuses"][i]["state"]
+
+
+def test_new_pod_is_bound_and_its_container_launched() -> None:
+    pod, runs = make_pod(), Runs()
+    result = step(pod, runs, T0)
+    assert result.node_name == "node-1"
+    assert [(launch.container, launch.attempt) for launch in result.launch] == [("c", 0)]
+    assert [e.reason for e in result.events] == ["Scheduled", "Pulled", "Created", "Started"]
+    assert result.events[0].source == "default-scheduler"
+    assert result.events[0].message == "Successfully assigned default/job-abcde to node-1"
+    assert pod["status"]["phase"] == "Pending"
+    assert state_of(pod) == {"waiting": {"reason": "ContainerCreating"}}
+    assert pod["status"]["podIP"] == "127.0.0.1" and pod["status"]["hostIP"] == "127.0.0.1"
+
+
+def test_running_then_succeeded() -> None:
+    pod, runs = make_pod(), Runs()
+    step(pod, runs, T0)
+    runs.running("c")
+    result = step(pod, runs, T0 + 1)
+    assert result.launch == []
+    assert pod["status"]["phase"] == "Running"
+    assert state_of(pod) == {"running": {"startedAt": format_time(T0)}}
+    ready = {c["type"]: c["status"] for c in pod["status"]["conditions"]}
+    assert ready["Ready"] == "True" and ready["ContainersReady"] == "True"
+    runs.exited("c", 0, T0 + 5)
+    step(pod, runs, T0 + 6)
+    assert pod["status"]["phase"] == "Succeeded"
+    term = state_of(pod)["terminated"]
+    assert (term["exitCode"], term["reason"], term["finishedAt"]) == (0, "Completed", format_time(T0 + 5))
+    conds = {c["type"]: (c["status"], c.get("reason")) for c in pod["status"]["conditions"]}
+    assert conds["Ready"] == ("False", "PodCompleted")
+
+
+def test_failed_container_with_never_fails_the_pod() -> None:
+    pod, runs = make_pod(), Runs()
+    step(pod, runs, T0)
+    runs.exited("c", 2, T0 + 1)
+    result = step(pod, runs, T0 + 2)
+    assert pod["status"]["phase"] == "Failed"
+    assert result.launch == []
+
+
+def test_multi_container_pod_fails_only_after_all_stop() -> None:
+    two = [
+        {"name": "a", "image": "x", "command": ["false"]},
+        {"name": "b", "image": "x", "command": ["sleep", "9"]},
+    ]
+    pod, runs = make_pod(containers=two), Runs()
+    step(pod, runs, T0)
+    runs.exited("a", 1, T0 + 1)
+    runs.running("b")
+    step(pod, runs, T0 + 2)
+    assert pod["status"]["phase"] == "Running"
+    runs.exited("b", 0, T0 + 3)
+    step(pod, runs, T0 + 4)
+    assert pod["status"]["phase"] == "Failed"
+
+
+def test_on_failure_restarts_at_once_then_backs_off() -> None:
+    pod, runs = make_pod("OnFailure"), Runs()
+    step(pod, runs, T0)
+    runs.exited("c", 1, T0 + 1)
+    first = step(pod, runs, T0 + 1)
+    # The first restart is immediate.
+    assert [(launch.container, launch.attempt) for launch in first.launch] == [("c", 1)]
+    cs = pod["status"]["containerStatuses"][0]
+    assert cs["restartCount"] == 1
+    assert cs["lastState"]["terminated"]["exitCode"] == 1
+    runs.exited("c", 1, T0 + 2, attempt=1)
+    second = step(pod, runs, T0 + 2)
+    assert second.launch == []
+    waiting = state_of(pod)["waiting"]
+    assert waiting["reason"] == "CrashLoopBackOff"
+    assert waiting["message"] == "back-off 10s restarting failed container=c pod=job-abcde_default(u-1)"
+    assert second.requeue_at == T0 + 12
+    assert [e.reason for e in second.events] == ["BackOff"]
+    assert pod["status"]["phase"] == "Running"
+    third = step(pod, runs, T0 + 12)
+    assert [(launch.container, launch.attempt) for launch in third.launch] == [("c", 2)]
+
+
+@pytest.mark.parametrize(("restarts", "delay"), [(0, 0), (1, 10), (2, 20), (5, 160), (6, 300), (9, 300)])
+def test_restart_backoff_doubles_to_five_minutes(restarts: int, delay: float) -> None:
+    assert restart_backoff(restarts) == delay
+
+
+def test_go_duration() -> None:
+    assert [go_duration(s) for s in (10, 80, 300, 3600)] == ["10s", "1m20s", "5m0s", "1h0m0s"]
+
+
+def test_deleted_pod_stops_running_containers_once() -> None:
+    pod, runs = make_pod(), Runs()
+    step(pod, runs, T0)
+    runs.running("c")
+    step(pod, runs, T0 + 1)
+    pod["metadata"]["deletionTimestamp"] = format_time(T0 + 31)
+    pod["metadata"]["deletionGracePeriodSeconds"] = 30
+    stopping: set[str] = set()
+    result = sync_pod(pod, runs, T0 + 2, "node-1", stopping)
+    assert [(s.container, s.grace) for s in result.stop] == [("c", 30.0)]
+    assert [(e.reason, e.message) for e in result.events] == [("Killing", "Stopping container c")]
+    stopping.add("c")
+    again = sync_pod(copy.deepcopy(pod), runs, T0 + 3, "node-1", stopping)
+    assert again.events == []
+
+
+def test_container_without_command_waits_with_create_container_error() -> None:
+    pod, runs = make_pod(containers=[{"name": "c", "image": "busybox"}]), Runs()
+    result = step(pod, runs, T0)
+    assert result.launch == []
+    waiting = state_of(pod)["waiting"]
+    assert waiting["reason"] == "CreateContainerError"
+    assert 'container "c" has no command' in waiting["message"]
+    assert pod["status"]["phase"] == "Pending"
+
+
+def test_missing_secret_is_create_container_config_error() -> None:
+    c = {"name": "c", "image": "x", "command": ["true"]}
+    c["env"] = [{"name": "T", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "t"}}}]
+    pod, runs = make_pod(containers=[c]), Runs()
+    step(pod, runs, T0)
+    assert state_of(pod)["waiting"] == {
+        "reason": "CreateContainerConfigError",
+        "message": 'secret "creds" not found',
+    }
+
+
+def test_vanished_shim_is_container_status_unknown() -> None:
+    pod, runs = make_pod(), Runs()
+    step(pod, runs, T0)
+    runs.states[("c", 0)] = RunState(launched=True, launched_at=T0, shim_pid=2**22 + 7, shim_start=1, pid=5)
+    step(pod, runs, T0 + 1)
+    term = state_of(pod)["terminated"]
+    assert (term["exitCode"], term["reason"]) == (137, "ContainerStatusUnknown")
+    assert pod["status"]["phase"] == "Failed"
+
+
+def test_init_containers_run_one_by_one_before_the_main_ones() -> None:
+    inits = [
+        {"name": "i1", "image": "x", "command": ["true"]},
+        {"name": "i2", "image": "x", "command": ["true"]},
+    ]
+    pod, runs = make_pod(initContainers=inits), Runs()
+    assert [launch.container for launch in step(pod, runs, T0).launch] == ["i1"]
+    assert state_of(pod) == {"waiting": {"reason": "PodInitializing"}}
+    runs.exited("i1", 0, T0 + 1)
+    assert [launch.container for launch in step(pod, runs, T0 + 1).launch] == ["i2"]
+    runs.exited("i2", 0, T0 + 2)
+    assert [launch.container for launch in step(pod, runs, T0 + 2).launch] == ["c"]
+
+
+def test_env_expansion_and_field_refs() -> None:
+    c = {
+        "name": "c",
+        "image": "x",
+        "command": ["echo", "$(A)", "$$(A)", "$(NOPE)"],
+        "env": [
+            {"name": "A", "value": "one"},
+            {"name": "B", "value": "$(A)-two"},
+            {"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            {"name": "APP", "valueFrom": {"fieldRef": {"fieldPath": "metadata.labels['app']"}}},
+            {"name": "IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}},
+        ],
+    }
+    pod = make_pod(containers=[c])
+    env = container_env(pod, c)
+    assert (env["A"], env["B"], env["POD"], env["APP"], env["IP"]) == (
+        "one",
+        "one-two",
+        "job-abcde",
+        "x",
+        "127.0.0.1",
+    )
+    assert env["HOSTNAME"] == "job-abcde"
+    assert container_argv(c, env) == ["echo", "one", "$(A)", "$(NOPE)"]
+    assert expand("a$$b", {}) == "a$b"
