@@ -6,11 +6,13 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kjob import policies
 from kjob.objects import (
     COMPLETION_INDEX_KEY,
     TRACKING_FINALIZER,
     Obj,
     find_condition,
+    format_indexes,
     format_time,
     has_condition,
     is_deleting,
@@ -20,6 +22,7 @@ from kjob.objects import (
     name_of,
     namespace_of,
     new_uid,
+    parse_indexes,
     parse_time,
     pod_is_terminal,
     random_suffix,
@@ -34,6 +37,8 @@ MAX_POD_FAILURE_BACKOFF = 600.0
 MSG_BACKOFF = "Job has reached the specified backoff limit"
 MSG_DEADLINE = "Job was active longer than specified deadline"
 MSG_COMPLETIONS = "Reached expected number of succeeded pods"
+MSG_MAX_FAILED_INDEXES = "Job has exceeded the specified maximal number of failed indexes"
+MSG_FAILED_INDEXES = "Job has failed indexes"
 
 
 @dataclass
@@ -117,37 +122,6 @@ def is_pod_ready(pod: Obj) -> bool:
         if cond.get("type") == "Ready":
             return cond.get("status") == "True"
     return False
-
-
-def parse_indexes(text: str | None) -> set[int]:
-    out: set[int] = set()
-    for part in (text or "").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        if "-" in part:
-            lo, hi = part.split("-", 1)
-            out.update(range(int(lo), int(hi) + 1))
-        else:
-            out.add(int(part))
-    return out
-
-
-def format_indexes(indexes: set[int]) -> str:
-    """Kubernetes' interval format: runs of three or more as `a-b`, pairs as `a,b` (`1,3-5,7`)."""
-    ordered = sorted(indexes)
-    parts: list[str] = []
-    i = 0
-    while i < len(ordered):
-        j = i
-        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
-            j += 1
-        if j - i >= 2:
-            parts.append(f"{ordered[i]}-{ordered[j]}")
-        else:
-            parts.extend(str(x) for x in ordered[i : j + 1])
-        i = j + 1
-    return ",".join(parts)
 
 
 def pod_failure_backoff(failures: int) -> float:
@@ -257,21 +231,38 @@ def _set_condition(status: Obj, cond: Obj) -> None:
     conds.append(cond)
 
 
-def sync_job(job: Obj, pods: list[Obj], now: float, suffix: Callable[[], str] = random_suffix) -> JobSync:
+JOB_CONTROLLER = "kubernetes.io/job-controller"
+
+
+@dataclass
+class _Counts:
+    """What the pods say, merged with what the status already counted."""
+
+    succeeded: int
+    failed: int
+    completed: set[int]
+    failed_indexes: set[int] | None
+    unc_succeeded: list[str]
+    unc_failed: list[str]
+    fail_job: str | None  # the message of a FailJob podFailurePolicy match
+
+
+def sync_job(
+    job: Obj,
+    pods: list[Obj],
+    now: float,
+    suffix: Callable[[], str] = random_suffix,
+    backoff_scale: float = 1.0,
+) -> JobSync:
     """One pass of the Job controller over one job and the pods it owns."""
     status: Obj = copy.deepcopy(job.get("status") or {})
     result = JobSync(status=status)
-    if is_job_finished(job):
+    spec = spec_of(job)
+    if is_job_finished(job) or spec.get("managedBy", JOB_CONTROLLER) != JOB_CONTROLLER:
         return result
 
-    spec = spec_of(job)
     suspended = bool(spec.get("suspend"))
     completions = spec.get("completions")
-    backoff_limit = int(spec.get("backoffLimit", 6))
-    policy = spec.get("podReplacementPolicy") or (
-        "Failed" if spec.get("podFailurePolicy") else "TerminatingOrFailed"
-    )
-    indexed = is_indexed(job)
 
     # -- start time and suspend bookkeeping
     suspended_cond = find_condition(job, "Suspended")
@@ -286,82 +277,25 @@ def sync_job(job: Obj, pods: list[Obj], now: float, suffix: Callable[[], str] = 
             status["startTime"] = format_time(now)
         status.setdefault("startTime", format_time(now))
 
-    # -- count finished pods through the tracking finalizer (crash-safe, like uncountedTerminatedPods)
-    uncounted = status.get("uncountedTerminatedPods") or {}
-    unc_succeeded = list(uncounted.get("succeeded") or [])
-    unc_failed = list(uncounted.get("failed") or [])
-    by_uid = {uid_of(p): p for p in pods}
-    completed = parse_indexes(status.get("completedIndexes")) if indexed else set()
-    succeeded = int(status.get("succeeded") or 0)
-    failed = int(status.get("failed") or 0)
-
-    for uid in list(unc_succeeded):
-        pod = by_uid.get(uid)
-        if pod is None or TRACKING_FINALIZER not in (meta(pod).get("finalizers") or []):
-            unc_succeeded.remove(uid)
-            succeeded += 0 if indexed else 1
-    for uid in list(unc_failed):
-        pod = by_uid.get(uid)
-        if pod is None or TRACKING_FINALIZER not in (meta(pod).get("finalizers") or []):
-            unc_failed.remove(uid)
-            failed += 1
-
-    for pod in pods:
-        if TRACKING_FINALIZER not in (meta(pod).get("finalizers") or []):
-            continue
-        uid = uid_of(pod)
-        if uid in unc_succeeded or uid in unc_failed:
-            result.strip_finalizers.append(name_of(pod))
-            continue
-        phase = (pod.get("status") or {}).get("phase")
-        if phase == "Succeeded":
-            idx = pod_index(pod)
-            if indexed and idx is not None and idx < int(completions or 0):
-                completed.add(idx)
-            unc_succeeded.append(uid)
-            result.strip_finalizers.append(name_of(pod))
-        elif phase == "Failed" or (
-            is_deleting(pod) and policy == "TerminatingOrFailed" and not spec.get("podFailurePolicy")
-        ):
-            unc_failed.append(uid)
-            result.strip_finalizers.append(name_of(pod))
-
-    if indexed:
-        succeeded = len(completed)
-        status["completedIndexes"] = format_indexes(completed)
-    counted_succeeded = succeeded + (0 if indexed else len(unc_succeeded))
-    counted_failed = failed + len(unc_failed)
+    counts = _count_pods(job, pods, status, result)
+    if is_indexed(job):
+        status["completedIndexes"] = format_indexes(counts.completed)
+        if counts.failed_indexes is not None:
+            status["failedIndexes"] = format_indexes(counts.failed_indexes)
+    counted_succeeded = counts.succeeded + (0 if is_indexed(job) else len(counts.unc_succeeded))
+    counted_failed = counts.failed + len(counts.unc_failed)
 
     active = [p for p in pods if not pod_is_terminal(p) and not is_deleting(p)]
     terminating = [p for p in pods if not pod_is_terminal(p) and is_deleting(p)]
 
-    # -- has the job finished? (order of syncJob: existing interim condition, backoff, deadline)
-    finish: tuple[str, str, str] | None = None  # (interim type, reason, message)
-    if has_condition(job, "SuccessCriteriaMet"):
-        cond = find_condition(job, "SuccessCriteriaMet") or {}
-        finish = ("SuccessCriteriaMet", cond.get("reason", ""), cond.get("message", ""))
-    elif has_condition(job, "FailureTarget"):
-        cond = find_condition(job, "FailureTarget") or {}
-        finish = ("FailureTarget", cond.get("reason", ""), cond.get("message", ""))
-    elif counted_failed > backoff_limit or (
-        restart_policy(job) == "OnFailure" and _restarts(active) >= backoff_limit and _restarts(active) > 0
-    ):
-        finish = ("FailureTarget", "BackoffLimitExceeded", MSG_BACKOFF)
-    elif not suspended and spec.get("activeDeadlineSeconds") is not None:
-        start = parse_time(status.get("startTime")) or now
-        deadline = start + float(spec["activeDeadlineSeconds"])
-        if now >= deadline:
-            finish = ("FailureTarget", "DeadlineExceeded", MSG_DEADLINE)
-        else:
-            result.requeue_at = deadline
-
-    if finish is None:
+    finish = _decide_finish(job, status, counts, counted_succeeded, counted_failed, active, now, result)
+    if finish is None and not suspended:
         done = (
             (counted_succeeded > 0 and not active)
             if completions is None
             else (counted_succeeded >= int(completions) and not active)
         )
-        if done and not suspended:
+        if done:
             finish = ("SuccessCriteriaMet", "CompletionsReached", MSG_COMPLETIONS)
 
     if finish is not None:
@@ -371,7 +305,7 @@ def sync_job(job: Obj, pods: list[Obj], now: float, suffix: Callable[[], str] = 
         for pod in active:
             result.delete.append(PodDeletion(name_of(pod), count=interim == "FailureTarget"))
             result.events.append(Event("Normal", "SuccessfulDelete", f"Deleted pod: {name_of(pod)}"))
-        if not active and not terminating and not unc_succeeded and not unc_failed:
+        if not active and not terminating and not counts.unc_succeeded and not counts.unc_failed:
             if interim == "SuccessCriteriaMet":
                 _set_condition(status, make_condition("Complete", "True", reason, message, now))
                 status["completionTime"] = format_time(now)
@@ -382,24 +316,136 @@ def sync_job(job: Obj, pods: list[Obj], now: float, suffix: Callable[[], str] = 
         active_after = 0
     else:
         active_after = _manage_pods(
-            job, pods, active, terminating, counted_succeeded, completed, now, result, suffix
+            job, pods, active, terminating, counted_succeeded, counts, now, result, suffix, backoff_scale
         )
-        active_after = max(active_after, 0)
 
-    status["active"] = active_after if finish is None else 0
+    status["active"] = active_after
     status["ready"] = sum(1 for p in active if is_pod_ready(p)) if finish is None else 0
     status["terminating"] = len(terminating) + sum(1 for d in result.delete if d.count)
-    if finish is not None and not active and not terminating:
-        status["terminating"] = 0
-    status["succeeded"] = succeeded
-    status["failed"] = failed
+    status["succeeded"] = counts.succeeded
+    status["failed"] = counts.failed
     status["uncountedTerminatedPods"] = {
-        k: v for k, v in (("succeeded", unc_succeeded), ("failed", unc_failed)) if v
+        k: v for k, v in (("succeeded", counts.unc_succeeded), ("failed", counts.unc_failed)) if v
     }
     for key in ("active", "succeeded", "failed"):
         if not status.get(key):
             status.pop(key, None)
     return result
+
+
+def _count_pods(job: Obj, pods: list[Obj], status: Obj, result: JobSync) -> _Counts:
+    """Count finished pods through the tracking finalizer, crash-safe as uncountedTerminatedPods is:
+    a finished pod is first listed as uncounted, then loses its finalizer, then moves into the counts."""
+    spec = spec_of(job)
+    indexed = is_indexed(job)
+    completions = int(spec.get("completions") or 0)
+    has_pfp = bool(spec.get("podFailurePolicy"))
+    per_index = spec.get("backoffLimitPerIndex")
+    policy = spec.get("podReplacementPolicy") or ("Failed" if has_pfp else "TerminatingOrFailed")
+    uncounted = status.get("uncountedTerminatedPods") or {}
+    counts = _Counts(
+        succeeded=int(status.get("succeeded") or 0),
+        failed=int(status.get("failed") or 0),
+        completed=parse_indexes(status.get("completedIndexes")) if indexed else set(),
+        failed_indexes=parse_indexes(status.get("failedIndexes")) if per_index is not None else None,
+        unc_succeeded=list(uncounted.get("succeeded") or []),
+        unc_failed=list(uncounted.get("failed") or []),
+        fail_job=None,
+    )
+    by_uid = {uid_of(p): p for p in pods}
+
+    def finalized(uid: str) -> bool:
+        pod = by_uid.get(uid)
+        return pod is None or TRACKING_FINALIZER not in (meta(pod).get("finalizers") or [])
+
+    for uid in [u for u in counts.unc_succeeded if finalized(u)]:
+        counts.unc_succeeded.remove(uid)
+        counts.succeeded += 0 if indexed else 1
+    for uid in [u for u in counts.unc_failed if finalized(u)]:
+        counts.unc_failed.remove(uid)
+        counts.failed += 1
+
+    for pod in pods:
+        if TRACKING_FINALIZER not in (meta(pod).get("finalizers") or []):
+            continue
+        uid = uid_of(pod)
+        if uid in counts.unc_succeeded or uid in counts.unc_failed:
+            result.strip_finalizers.append(name_of(pod))
+            continue
+        phase = (pod.get("status") or {}).get("phase")
+        idx = pod_index(pod)
+        if phase == "Succeeded":
+            index_open = counts.failed_indexes is None or idx not in counts.failed_indexes
+            if indexed and idx is not None and idx < completions and index_open:
+                counts.completed.add(idx)
+            counts.unc_succeeded.append(uid)
+            result.strip_finalizers.append(name_of(pod))
+            continue
+        deleted_counts = is_deleting(pod) and policy == "TerminatingOrFailed" and not has_pfp
+        if phase != "Failed" and not deleted_counts:
+            continue
+        match = policies.match_pod_failure_policy(job, pod) if has_pfp and phase == "Failed" else None
+        result.strip_finalizers.append(name_of(pod))
+        if match is not None and match.action == "Ignore":
+            continue  # not counted toward any limit
+        counts.unc_failed.append(uid)
+        if match is not None and match.action == "FailJob" and counts.fail_job is None:
+            counts.fail_job = match.message
+        if counts.failed_indexes is not None and idx is not None:
+            exhausted = policies.failure_count(pod) >= int(per_index or 0)
+            if (match is not None and match.action == "FailIndex") or exhausted:
+                counts.failed_indexes.add(idx)
+                counts.completed.discard(idx)
+    if indexed:
+        counts.succeeded = len(counts.completed)
+    return counts
+
+
+def _decide_finish(
+    job: Obj,
+    status: Obj,
+    counts: _Counts,
+    succeeded: int,
+    failed: int,
+    active: list[Obj],
+    now: float,
+    result: JobSync,
+) -> tuple[str, str, str] | None:
+    """Whether the job has finished, in syncJob's order: an interim condition already set, a FailJob
+    rule, the backoff limit, the deadline, failed indexes, then the success policy."""
+    spec = spec_of(job)
+    for interim in ("SuccessCriteriaMet", "FailureTarget"):
+        if has_condition(job, interim):
+            cond = find_condition(job, interim) or {}
+            return (interim, cond.get("reason", ""), cond.get("message", ""))
+    if counts.fail_job is not None:
+        return ("FailureTarget", "PodFailurePolicy", counts.fail_job)
+    backoff_limit = int(spec.get("backoffLimit", 6))
+    restarts = _restarts(active)
+    if failed > backoff_limit or (
+        restart_policy(job) == "OnFailure" and restarts > 0 and restarts >= backoff_limit
+    ):
+        return ("FailureTarget", "BackoffLimitExceeded", MSG_BACKOFF)
+    if not spec.get("suspend") and spec.get("activeDeadlineSeconds") is not None:
+        start = parse_time(status.get("startTime")) or now
+        deadline = start + float(spec["activeDeadlineSeconds"])
+        if now >= deadline:
+            return ("FailureTarget", "DeadlineExceeded", MSG_DEADLINE)
+        result.requeue_at = deadline
+    if counts.failed_indexes:
+        max_failed = spec.get("maxFailedIndexes")
+        if max_failed is not None and len(counts.failed_indexes) > int(max_failed):
+            return ("FailureTarget", "MaxFailedIndexesExceeded", MSG_MAX_FAILED_INDEXES)
+        if (
+            len(counts.failed_indexes) + len(counts.completed) >= int(spec.get("completions") or 0)
+            and not active
+        ):
+            return ("FailureTarget", "FailedIndexes", MSG_FAILED_INDEXES)
+    if is_indexed(job) and spec.get("successPolicy"):
+        rule = policies.success_policy_match(job, counts.completed)
+        if rule is not None:
+            return ("SuccessCriteriaMet", "SuccessPolicy", f"Matched rules at index {rule}")
+    return None
 
 
 def _restarts(pods: list[Obj]) -> int:
@@ -419,10 +465,11 @@ def _manage_pods(
     active: list[Obj],
     terminating: list[Obj],
     succeeded: int,
-    completed: set[int],
+    counts: _Counts,
     now: float,
     result: JobSync,
     suffix: Callable[[], str],
+    backoff_scale: float,
 ) -> int:
     """Create or delete pods toward the wanted number of active ones; returns the active count."""
     spec = spec_of(job)
@@ -434,12 +481,34 @@ def _manage_pods(
 
     parallelism = int(spec.get("parallelism", 1) or 0)
     completions = spec.get("completions")
+    indexed = is_indexed(job)
     if completions is None:
-        wanted = 0 if succeeded > 0 else parallelism
         if succeeded > 0:
             return len(active)  # work queue: let the running ones finish, create nothing new
+        wanted = parallelism
+    elif indexed:
+        done = counts.completed | (counts.failed_indexes or set())
+        wanted = min(parallelism, int(completions) - len(done))
     else:
-        wanted = max(0, min(parallelism, int(completions) - succeeded))
+        wanted = min(parallelism, int(completions) - succeeded)
+    wanted = max(0, wanted)
+
+    if indexed:
+        # A second pod for an index, or a pod for a finished or out-of-range index, goes first.
+        seen: set[int] = set()
+        doomed = []
+        for pod in sorted(active, key=lambda p: parse_time(meta(p).get("creationTimestamp")) or 0.0):
+            idx = pod_index(pod)
+            finished = counts.completed | (counts.failed_indexes or set())
+            if idx is None or idx in seen or idx in finished or idx >= int(completions or 0):
+                doomed.append(pod)
+            else:
+                seen.add(idx)
+        if doomed:
+            for pod in doomed:
+                result.delete.append(PodDeletion(name_of(pod), count=False))
+                result.events.append(Event("Normal", "SuccessfulDelete", f"Deleted pod: {name_of(pod)}"))
+            return len(active) - len(doomed)
 
     policy = spec.get("podReplacementPolicy") or (
         "Failed" if spec.get("podFailurePolicy") else "TerminatingOrFailed"
@@ -457,25 +526,63 @@ def _manage_pods(
     if missing <= 0:
         return len(active)
 
-    ready_at = _backoff_ready_at(pods)
-    if ready_at > now:
-        result.requeue_at = ready_at if result.requeue_at is None else min(result.requeue_at, ready_at)
-        return len(active)
+    per_index = spec.get("backoffLimitPerIndex") is not None
+    if not per_index:
+        ready_at = _backoff_ready_at(job, pods, backoff_scale)
+        if ready_at > now:
+            result.requeue_at = ready_at if result.requeue_at is None else min(result.requeue_at, ready_at)
+            return len(active)
 
-    indexes: list[int | None]
-    if is_indexed(job):
-        busy = {pod_index(p) for p in active} | completed
+    plans: list[tuple[int | None, dict[str, str]]] = []
+    if indexed:
+        busy = {pod_index(p) for p in active} | counts.completed | (counts.failed_indexes or set())
         if policy == "Failed":
             busy |= {pod_index(p) for p in terminating}
-        free = [i for i in range(int(completions or 0)) if i not in busy]
-        indexes = list(free[:missing])
+        for i in range(int(completions or 0)):
+            if len(plans) >= missing:
+                break
+            if i in busy:
+                continue
+            annotations: dict[str, str] = {}
+            if per_index:
+                last = _last_failed_for_index(job, pods, i)
+                if last is not None:
+                    pod, ignored = last
+                    fails = policies.failure_count(pod) + (0 if ignored else 1)
+                    ignores = policies.failure_count(pod, policies.IGNORED_FAILURE_COUNT_KEY) + (
+                        1 if ignored else 0
+                    )
+                    ready_at = pod_finish_time(pod) + backoff_scale * pod_failure_backoff(fails + ignores)
+                    if ready_at > now:
+                        result.requeue_at = (
+                            ready_at if result.requeue_at is None else min(result.requeue_at, ready_at)
+                        )
+                        continue
+                    annotations[policies.FAILURE_COUNT_KEY] = str(fails)
+                    if ignores:
+                        annotations[policies.IGNORED_FAILURE_COUNT_KEY] = str(ignores)
+                else:
+                    annotations[policies.FAILURE_COUNT_KEY] = "0"
+            plans.append((i, annotations))
     else:
-        indexes = [None] * missing
-    for index in indexes:
+        plans = [(None, {}) for _ in range(missing)]
+    for index, annotations in plans:
         pod = new_pod(job, now, index, suffix)
+        if annotations:
+            pod["metadata"].setdefault("annotations", {}).update(annotations)
         result.create.append(pod)
         result.events.append(Event("Normal", "SuccessfulCreate", f"Created pod: {name_of(pod)}"))
-    return len(active) + len(indexes)
+    return len(active) + len(plans)
+
+
+def _last_failed_for_index(job: Obj, pods: list[Obj], index: int) -> tuple[Obj, bool] | None:
+    """The latest failed pod of an index, and whether the policy ignored its failure."""
+    failed = [p for p in pods if pod_index(p) == index and (p.get("status") or {}).get("phase") == "Failed"]
+    if not failed:
+        return None
+    last = max(failed, key=pod_finish_time)
+    match = policies.match_pod_failure_policy(job, last) if spec_of(job).get("podFailurePolicy") else None
+    return last, match is not None and match.action == "Ignore"
 
 
 def _deletion_rank(pod: Obj) -> tuple[int, int, float]:
@@ -485,20 +592,26 @@ def _deletion_rank(pod: Obj) -> tuple[int, int, float]:
     return (phase_rank, 1 if is_pod_ready(pod) else 0, -created)
 
 
-def _backoff_ready_at(pods: list[Obj]) -> float:
-    """When a replacement may be created: 10 s x 2^(n-1) after the last failure since the last success."""
+def _backoff_ready_at(job: Obj, pods: list[Obj], scale: float = 1.0) -> float:
+    """When a replacement may be created: 10 s x 2^(n-1) after the last failure since the last success.
+    Failures a podFailurePolicy rule ignores do not count."""
+    has_pfp = bool(spec_of(job).get("podFailurePolicy"))
     last_success = max(
         (pod_finish_time(p) for p in pods if (p.get("status") or {}).get("phase") == "Succeeded"),
         default=0.0,
     )
-    failures = [
-        pod_finish_time(p)
-        for p in pods
-        if (p.get("status") or {}).get("phase") == "Failed" and pod_finish_time(p) >= last_success
-    ]
+    failures = []
+    for p in pods:
+        if (p.get("status") or {}).get("phase") != "Failed" or pod_finish_time(p) < last_success:
+            continue
+        if has_pfp:
+            match = policies.match_pod_failure_policy(job, p)
+            if match is not None and match.action == "Ignore":
+                continue
+        failures.append(pod_finish_time(p))
     if not failures:
         return 0.0
-    return max(failures) + pod_failure_backoff(len(failures))
+    return max(failures) + scale * pod_failure_backoff(len(failures))
 
 
 def job_needs_worker(job: Obj) -> bool:

@@ -55,6 +55,7 @@ class PodSync:
     requeue_at: float | None = None
     # Containers whose current attempt has a run (launched earlier or in this pass).
     launched: set[str] = field(default_factory=set)
+    backoff_scale: float = 1.0
 
     def wake_at(self, when: float) -> None:
         self.requeue_at = when if self.requeue_at is None else min(self.requeue_at, when)
@@ -89,11 +90,19 @@ def _field_path(init: bool, name: str) -> str:
     return f"spec.{'initContainers' if init else 'containers'}{{{name}}}"
 
 
-def sync_pod(pod: Obj, observe: Observe, now: float, node: str, stopping: set[str] | None = None) -> PodSync:
-    """One kubelet pass over a pod. `stopping` names the containers already told to stop."""
+def sync_pod(
+    pod: Obj,
+    observe: Observe,
+    now: float,
+    node: str,
+    stopping: set[str] | None = None,
+    backoff_scale: float = 1.0,
+) -> PodSync:
+    """One kubelet pass over a pod. `stopping` names the containers already told to stop;
+    `backoff_scale` shortens CrashLoopBackOff for tests (KJOB_BACKOFF_SCALE)."""
     spec = pod.get("spec") or {}
     status: Obj = copy.deepcopy(pod.get("status") or {})
-    result = PodSync(status=status)
+    result = PodSync(status=status, backoff_scale=backoff_scale)
     stopping = stopping if stopping is not None else set()
     if status.get("phase") in ("Succeeded", "Failed"):
         return result
@@ -297,7 +306,7 @@ def _maybe_restart(pod: Obj, cs: Obj, container: Obj, now: float, result: PodSyn
     """Restart a failed container in place after the CrashLoopBackOff delay."""
     term = cs["state"].get("terminated") or (cs.get("lastState") or {}).get("terminated") or {}
     restarts = int(cs.get("restartCount") or 0)
-    delay = restart_backoff(restarts)
+    delay = restart_backoff(restarts) * result.backoff_scale
     finished = parse_time(term.get("finishedAt")) or now
     if "terminated" in cs["state"]:
         cs["lastState"] = {"terminated": cs["state"]["terminated"]}

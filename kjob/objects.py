@@ -204,6 +204,40 @@ def pod_is_terminal(pod: Mapping[str, Any]) -> bool:
     return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
 
 
+# ---------------------------------------------------------------- index sets
+
+
+def parse_indexes(text: str | None) -> set[int]:
+    out: set[int] = set()
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" in part:
+            lo, hi = part.split("-", 1)
+            out.update(range(int(lo), int(hi) + 1))
+        else:
+            out.add(int(part))
+    return out
+
+
+def format_indexes(indexes: set[int]) -> str:
+    """Kubernetes' interval format: runs of three or more as `a-b`, pairs as `a,b` (`1,3-5,7`)."""
+    ordered = sorted(indexes)
+    parts: list[str] = []
+    i = 0
+    while i < len(ordered):
+        j = i
+        while j + 1 < len(ordered) and ordered[j + 1] == ordered[j] + 1:
+            j += 1
+        if j - i >= 2:
+            parts.append(f"{ordered[i]}-{ordered[j]}")
+        else:
+            parts.extend(str(x) for x in ordered[i : j + 1])
+        i = j + 1
+    return ",".join(parts)
+
+
 # ---------------------------------------------------------------- kinds
 
 

@@ -167,6 +167,8 @@ class Worker:
         self.due: float | None = None
         self.lock_fd: int | None = None
         self.last_event_ns = 0
+        # Tests shorten Kubernetes' back-off delays (10 s doubling) with this one setting.
+        self.backoff_scale = float(os.environ.get("KJOB_BACKOFF_SCALE", "1") or 1)
 
     # -------------------------------------------------------- life cycle
 
@@ -402,7 +404,7 @@ class Worker:
             return state
 
         stopping = self.stopping.setdefault(uid_of(pod), set())
-        result = kubelet.sync_pod(pod, observe, now, self.node, stopping)
+        result = kubelet.sync_pod(pod, observe, now, self.node, stopping, self.backoff_scale)
         self.wake_at(result.requeue_at)
         for launch in result.launch:
             spec = self._run_spec(pod, launch, run_dir, kubelet)
@@ -465,7 +467,7 @@ class Worker:
 
     def _sync_job(self, job: Obj, pods: list[Obj], now: float, controller: Any) -> bool:
         store = self.store
-        result = controller.sync_job(job, pods, now)
+        result = controller.sync_job(job, pods, now, backoff_scale=self.backoff_scale)
         self.wake_at(result.requeue_at)
         changed = False
         if result.status != (job.get("status") or {}):

@@ -310,3 +310,188 @@ def test_on_failure_job_fails_when_restarts_reach_backoff_limit() -> None:
     run(job, [pod], T0 + 30)
     assert conditions(job)[0][:2] == ("FailureTarget", "True")
     assert conditions(job)[0][2] == "BackoffLimitExceeded"
+
+
+# ---------------------------------------------------------------- policies
+
+
+def fail_job_rule(action: str, codes: list[int], operator: str = "In") -> dict[str, Any]:
+    return {"rules": [{"action": action, "onExitCodes": {"operator": operator, "values": codes}}]}
+
+
+def test_pod_failure_policy_fail_job_fails_at_once() -> None:
+    job = make_job(parallelism=2, completions=4, podFailurePolicy=fail_job_rule("FailJob", [1]))
+    first, second = run(job, [], T0).create
+    pods = [finish(first, "Failed", T0 + 1, exit_code=1), second]
+    result = settle(job, pods, T0 + 2)
+    cond = find_condition(job, "FailureTarget")
+    assert cond["reason"] == "PodFailurePolicy"
+    assert cond["message"] == (
+        f"Container c for pod default/{first['metadata']['name']} failed with exit code 1 matching FailJob rule at index 0"
+    )
+    assert [d.name for d in result.delete] == [second["metadata"]["name"]]
+
+
+def test_pod_failure_policy_ignore_neither_counts_nor_backs_off() -> None:
+    job = make_job(backoffLimit=0, podFailurePolicy=fail_job_rule("Ignore", [42]))
+    pod = run(job, [], T0).create[0]
+    pods = [finish(pod, "Failed", T0 + 1, exit_code=42)]
+    result = settle(job, pods, T0 + 1)
+    assert "failed" not in job["status"]
+    assert conditions(job) == []
+    assert len(result.create) == 1  # replaced at once: an ignored failure has no back-off
+
+
+def test_pod_failure_policy_count_and_unmatched_count_as_usual() -> None:
+    job = make_job(backoffLimit=0, podFailurePolicy=fail_job_rule("Ignore", [42]))
+    pod = run(job, [], T0).create[0]
+    settle(job, [finish(pod, "Failed", T0 + 1, exit_code=3)], T0 + 2)
+    assert job["status"]["failed"] == 1
+    assert [c[0] for c in conditions(job)] == ["FailureTarget", "Failed"]
+
+
+def test_pod_replacement_policy_failed_waits_for_the_pod_to_fail() -> None:
+    job = make_job(backoffLimit=1, podReplacementPolicy="Failed")
+    pod = run(job, [], T0).create[0]
+    pod["status"] = {"phase": "Running"}
+    pod["metadata"]["deletionTimestamp"] = format_time(T0 + 31)
+    result = settle(job, [pod], T0 + 1)
+    assert result.create == []
+    assert (job["status"].get("active", 0), job["status"].get("failed", 0), job["status"]["terminating"]) == (
+        0,
+        0,
+        1,
+    )
+    gone = finish(pod, "Failed", T0 + 6, exit_code=143)
+    result = settle(job, [gone], T0 + 20)
+    assert job["status"]["failed"] == 1
+    assert len(result.create) == 1
+
+
+def per_index_job(**spec: Any) -> dict[str, Any]:
+    return make_job(completionMode="Indexed", backoffLimit=2147483647, **spec)
+
+
+def test_backoff_limit_per_index_marks_index_failed_and_annotates_counts() -> None:
+    job = per_index_job(parallelism=2, completions=2, backoffLimitPerIndex=1)
+    created = run(job, [], T0).create
+    assert [p["metadata"]["annotations"]["batch.kubernetes.io/job-index-failure-count"] for p in created] == [
+        "0",
+        "0",
+    ]
+    pods = [finish(p, "Failed", T0 + 1, exit_code=1) for p in created]
+    retry = settle(job, pods, T0 + 12).create
+    assert [p["metadata"]["annotations"]["batch.kubernetes.io/job-index-failure-count"] for p in retry] == [
+        "1",
+        "1",
+    ]
+    pods += [finish(p, "Failed", T0 + 13, exit_code=1) for p in retry]
+    settle(job, pods, T0 + 40)
+    assert job["status"]["failedIndexes"] == "0,1"
+    assert job["status"]["completedIndexes"] == ""
+    assert job["status"]["failed"] == 4
+    assert conditions(job) == [
+        ("FailureTarget", "True", "FailedIndexes"),
+        ("Failed", "True", "FailedIndexes"),
+    ]
+    assert find_condition(job, "Failed")["message"] == "Job has failed indexes"
+
+
+def test_failed_indexes_run_the_rest_then_fail() -> None:
+    # failOddSucceedEven, p=2 c=4, backoffLimitPerIndex 0: indexes 1 and 3 fail, 0 and 2 succeed.
+    job = per_index_job(parallelism=2, completions=4, backoffLimitPerIndex=0)
+    pods: list[dict[str, Any]] = []
+    now = T0
+    for _ in range(6):
+        created = settle(job, pods, now).create
+        for pod in created:
+            idx = int(pod["metadata"]["annotations"][COMPLETION_INDEX_KEY])
+            pods.append(finish(pod, "Failed" if idx % 2 else "Succeeded", now + 1, exit_code=idx % 2))
+        now += 100
+    assert job["status"]["failedIndexes"] == "1,3"
+    assert job["status"]["completedIndexes"] == "0,2"
+    assert (job["status"]["failed"], job["status"]["succeeded"]) == (2, 2)
+    assert find_condition(job, "Failed")["reason"] == "FailedIndexes"
+
+
+def test_max_failed_indexes_fails_early() -> None:
+    job = per_index_job(parallelism=1, completions=4, backoffLimitPerIndex=0, maxFailedIndexes=0)
+    pod = run(job, [], T0).create[0]
+    settle(job, [finish(pod, "Failed", T0 + 1, exit_code=1)], T0 + 2)
+    assert job["status"]["failedIndexes"] == "0"
+    assert find_condition(job, "Failed")["reason"] == "MaxFailedIndexesExceeded"
+    assert (
+        find_condition(job, "Failed")["message"]
+        == "Job has exceeded the specified maximal number of failed indexes"
+    )
+
+
+def test_fail_index_rule_fails_only_that_index() -> None:
+    job = per_index_job(
+        parallelism=2, completions=2, backoffLimitPerIndex=1, podFailurePolicy=fail_job_rule("FailIndex", [1])
+    )
+    zero, one = run(job, [], T0).create
+    pods = [finish(zero, "Succeeded", T0 + 1), finish(one, "Failed", T0 + 1, exit_code=1)]
+    result = settle(job, pods, T0 + 2)
+    assert result.create == []  # no retry of index 1
+    assert (job["status"]["failedIndexes"], job["status"]["completedIndexes"]) == ("1", "0")
+    assert find_condition(job, "Failed")["reason"] == "FailedIndexes"
+
+
+def test_success_policy_succeeded_indexes_finishes_with_pods_pending() -> None:
+    job = make_job(
+        completionMode="Indexed",
+        parallelism=2,
+        completions=5,
+        successPolicy={"rules": [{"succeededIndexes": "0"}]},
+    )
+    zero, one = run(job, [], T0).create
+    result = settle(job, [finish(zero, "Succeeded", T0 + 1), one], T0 + 2)
+    assert find_condition(job, "SuccessCriteriaMet")["reason"] == "SuccessPolicy"
+    assert find_condition(job, "SuccessCriteriaMet")["message"] == "Matched rules at index 0"
+    assert [(d.name, d.count) for d in result.delete] == [(one["metadata"]["name"], False)]
+    one_gone = finish(one, "Failed", T0 + 3, exit_code=143)
+    one_gone["metadata"]["finalizers"] = []  # removed without counting, as the worker does
+    settle(job, [finish(zero, "Succeeded", T0 + 1), one_gone], T0 + 4)
+    assert [c[:3] for c in conditions(job)] == [
+        ("SuccessCriteriaMet", "True", "SuccessPolicy"),
+        ("Complete", "True", "SuccessPolicy"),
+    ]
+    assert job["status"]["succeeded"] == 1 and "failed" not in job["status"]
+
+
+def test_success_policy_succeeded_count() -> None:
+    job = make_job(
+        completionMode="Indexed",
+        parallelism=2,
+        completions=5,
+        successPolicy={"rules": [{"succeededCount": 1}]},
+    )
+    zero, one = run(job, [], T0).create
+    settle(job, [finish(one, "Succeeded", T0 + 1), zero], T0 + 2)
+    assert find_condition(job, "SuccessCriteriaMet")["message"] == "Matched rules at index 0"
+
+
+def test_job_managed_elsewhere_is_left_alone() -> None:
+    job = make_job(managedBy="example.com/custom-job-controller")
+    result = run(job, [], T0)
+    assert result.create == [] and job["status"] == {}
+
+
+def test_duplicate_pod_of_an_index_is_deleted() -> None:
+    job = make_job(completionMode="Indexed", parallelism=1, completions=2)
+    pod = run(job, [], T0).create[0]
+    twin = copy.deepcopy(pod)
+    twin["metadata"]["name"] += "x"
+    twin["metadata"]["uid"] += "x"
+    twin["metadata"]["creationTimestamp"] = format_time(T0 + 1)
+    result = run(job, [pod, twin], T0 + 2)
+    assert [(d.name, d.count) for d in result.delete] == [(twin["metadata"]["name"], False)]
+
+
+def test_backoff_scale_shortens_the_delay() -> None:
+    job = make_job()
+    pod = run(job, [], T0).create[0]
+    pods = [finish(pod, "Failed", T0 + 1, exit_code=1)]
+    result = sync_job(job, pods, T0 + 1, suffix, backoff_scale=0.01)
+    assert result.requeue_at == pytest.approx(T0 + 1.1)
