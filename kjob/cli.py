@@ -24,6 +24,24 @@ def namespace_option(f: F) -> F:
     )(f)
 
 
+def bool_flag(name: str, default: bool, help: str, dest: str | None = None) -> Callable[[F], F]:
+    """A kubectl boolean flag: `--name`, `--name=true` or `--name=false`."""
+
+    def decorate(f: F) -> F:
+        decls = [name] if dest is None else [name, dest]
+        return click.option(
+            *decls,
+            type=click.BOOL,
+            default=default,
+            is_flag=False,
+            flag_value=True,
+            show_default=True,
+            help=help,
+        )(f)
+
+    return decorate
+
+
 def _store() -> Store:
     return Store()
 
@@ -199,7 +217,7 @@ def _event_table(events: list[Obj], t: float) -> tuple[list[str], list[list[str]
 @cli.command(context_settings=CONTEXT)
 @click.argument("kind_arg", metavar="TYPE")
 @click.argument("names", nargs=-1)
-@click.option("--show-events", default=True, type=bool, help="If true, display events related to the object.")
+@bool_flag("--show-events", True, "If true, display events related to the object.", "show_events")
 @namespace_option
 def describe(kind_arg: str, names: tuple[str, ...], show_events: bool, namespace: str | None) -> None:
     """Show details of jobs or pods.
@@ -244,14 +262,21 @@ def describe(kind_arg: str, names: tuple[str, ...], show_events: bool, namespace
 @click.argument("pod", required=False)
 @click.argument("container_arg", required=False, metavar="[CONTAINER]")
 @click.option("-c", "--container", default=None, help="Print the logs of this container.")
+@click.option("-p", "--previous", is_flag=True, help="Print the logs of the previous run of the container.")
 @namespace_option
-def logs(pod: str | None, container_arg: str | None, container: str | None, namespace: str | None) -> None:
+def logs(
+    pod: str | None, container_arg: str | None, container: str | None, previous: bool, namespace: str | None
+) -> None:
     """Print the logs for a container in a pod.
 
     \b
     Examples:
       # Print the output of the only container of a pod
       kjob logs job-count-jx82v
+
+    \b
+      # The output of the run before the last restart
+      kjob logs -p job-count-jx82v
     """
     if not pod:
         raise PlainError(
@@ -263,7 +288,7 @@ def logs(pod: str | None, container_arg: str | None, container: str | None, name
         raise PlainError("only one of -c or an inline [CONTAINER] arg is allowed")
     store = _store()
     ns, _ = commands.default_namespace(namespace)
-    request = commands.pick_log_container(store, ns, pod, container or container_arg)
+    request = commands.pick_log_container(store, ns, pod, container or container_arg, previous)
     worker.ensure_running(store, [request.pod])
     for note in request.notes:
         _err(note)
@@ -278,7 +303,7 @@ def logs(pod: str | None, container_arg: str | None, container: str | None, name
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("args", nargs=-1)
-@click.option("--wait/--no-wait", "wait_", default=True, help="Wait for the objects to be gone.")
+@bool_flag("--wait", True, "If true, wait for the objects to be gone before returning.", "wait_")
 @namespace_option
 def delete(args: tuple[str, ...], wait_: bool, namespace: str | None) -> None:
     """Delete jobs or pods by name.
@@ -326,6 +351,39 @@ def _report(outcomes: list[commands.Outcome]) -> bool:
             _out(o.line + "\n")
             sys.stdout.flush()
     return failed
+
+
+# ---------------------------------------------------------------- patch
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("args", nargs=-1)
+@click.option("-p", "--patch", "patch_text", default=None, help="The patch to apply, as JSON or YAML.")
+@click.option("--type", "patch_type", default="strategic", help="json, merge or strategic (the default).")
+@namespace_option
+def patch(args: tuple[str, ...], patch_text: str | None, patch_type: str, namespace: str | None) -> None:
+    """Update fields of a job with a merge, JSON or strategic merge patch.
+
+    \b
+    Examples:
+      # Resume a suspended job
+      kjob patch job job-count -p '{"spec":{"suspend":false}}'
+
+    \b
+      # Raise the parallelism with a JSON patch
+      kjob patch job job-count --type=json -p '[{"op":"replace","path":"/spec/parallelism","value":3}]'
+    """
+    if patch_text is None:
+        raise UsageError("must specify -p to patch", "patch")
+    kind, names = _type_and_names(args) if args else ("", [])
+    if not names:
+        raise UsageError("You must provide one or more resources by argument or filename.", "patch")
+    if kind != "jobs":
+        raise PlainError("kjob patches jobs")
+    store = _store()
+    ns, _ = commands.default_namespace(namespace)
+    if _report([commands.patch_job(store, ns, name, patch_text, patch_type) for name in names]):
+        raise Failed
 
 
 # ---------------------------------------------------------------- wait

@@ -127,6 +127,68 @@ def _create_one(
     return Outcome(line=f"{kind_prefix(job)}/{name_of(job)} created", obj=job, warnings=warnings)
 
 
+# ---------------------------------------------------------------- patch
+
+PATCH_TYPES = ("json", "merge", "strategic")
+
+
+def parse_patch(text: str) -> Any:
+    """A patch given with -p: JSON, or YAML as kubectl also accepts."""
+    import json
+
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise PlainError(f'unable to parse "{text}": {str(e).splitlines()[0]}') from e
+
+
+def patch_job(store: Store, namespace: str, name: str, text: str, patch_type: str) -> Outcome:
+    """Apply a patch to a job as the API server would: status ignored, immutable fields refused."""
+    import copy
+
+    from kjob import manifest, patches
+
+    if patch_type not in PATCH_TYPES:
+        raise PlainError(f'--type must be one of [json merge strategic], not "{patch_type}"')
+    patch = parse_patch(text)
+    with store.lock():
+        old = store.get("jobs", namespace, name)
+        if old is None:
+            return Outcome(error=NotFound(JOB_RESOURCE, name))
+        new = patches.apply_patch(old, patch, patch_type)
+        if not isinstance(new, dict):
+            raise PlainError("the patch must result in an object")
+        # status has its own subresource; identity fields are the server's.
+        new["status"] = copy.deepcopy(old.get("status") or {})
+        new_meta = new.setdefault("metadata", {})
+        for key in ("name", "namespace", "uid", "creationTimestamp", "generation", "resourceVersion"):
+            if key in (old.get("metadata") or {}):
+                new_meta[key] = old["metadata"][key]
+        try:
+            manifest.check_fields(new, name, verb="patching", cache_dir=str(store.home / "cache"))
+        except BadRequest as e:
+            return Outcome(error=BadRequest(e.text))
+        manifest.default_job_update(new)
+        causes = manifest.validate_job_update(old, new) + manifest.validate_job(new)
+        if causes:
+            from kjob.errors import Invalid
+
+            return Outcome(error=Invalid("Job", name, list(dict.fromkeys(causes))))
+        if new == old:
+            return Outcome(line=f"job.batch/{name} patched (no change)", obj=old)
+        if new.get("spec") != old.get("spec"):
+            new_meta["generation"] = int(new_meta.get("generation") or 1) + 1
+        store.update("jobs", new)
+    worker.ensure_running(store)
+    return Outcome(line=f"job.batch/{name} patched", obj=new)
+
+
 # ---------------------------------------------------------------- get / describe
 
 
@@ -326,7 +388,9 @@ class LogRequest:
     notes: list[str]
 
 
-def pick_log_container(store: Store, namespace: str, pod_name: str, container: str | None) -> LogRequest:
+def pick_log_container(
+    store: Store, namespace: str, pod_name: str, container: str | None, previous: bool = False
+) -> LogRequest:
     pod = store.get("pods", namespace, pod_name)
     if pod is None:
         raise PlainError(
@@ -348,6 +412,10 @@ def pick_log_container(store: Store, namespace: str, pod_name: str, container: s
     ) or []
     cs = next((s for s in statuses if s.get("name") == container), None)
     attempt = int((cs or {}).get("restartCount") or 0)
+    if previous:
+        if attempt == 0 or not (cs or {}).get("lastState", {}).get("terminated"):
+            raise BadRequest(f'previous terminated container "{container}" in pod "{pod_name}" not found')
+        attempt -= 1
     log = worker.log_path(store, pod, container, attempt)
     if not log.exists():
         state = (cs or {}).get("state") or {}

@@ -765,6 +765,13 @@ def _default_job_spec(spec: Obj) -> None:
                 pattern["status"] = "True"
 
 
+def default_job_update(job: Obj) -> None:
+    """The defaulting an update goes through, as a decoded object is defaulted on every write."""
+    spec = _ensure(job, "spec")
+    _default_job_spec(spec)
+    _default_pod_spec(_ensure(_ensure(spec, "template"), "spec"))
+
+
 def _generate_selector(job: Obj, name: str, uid: str) -> None:
     """strategy.go generateSelector: the four template labels and a controller-uid selector."""
     spec = job["spec"]

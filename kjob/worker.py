@@ -406,8 +406,13 @@ class Worker:
         stopping = self.stopping.setdefault(uid_of(pod), set())
         result = kubelet.sync_pod(pod, observe, now, self.node, stopping, self.backoff_scale)
         self.wake_at(result.requeue_at)
+        new = dict(pod)
+        new["status"] = result.status
+        if result.node_name:
+            new["spec"] = dict(pod.get("spec") or {}, nodeName=result.node_name)
+        # Containers start from the pod as it is now: bound to this node, with its IPs.
         for launch in result.launch:
-            spec = self._run_spec(pod, launch, run_dir, kubelet)
+            spec = self._run_spec(new, launch, run_dir, kubelet)
             if isinstance(spec, str):
                 continue
             pid = runtime.launch(spec)
@@ -416,10 +421,6 @@ class Worker:
         for stop in result.stop:
             runtime.request_stop(run_dir, stop.container, stop.attempt, stop.grace)
             stopping.add(stop.container)
-        new = dict(pod)
-        new["status"] = result.status
-        if result.node_name:
-            new["spec"] = dict(pod.get("spec") or {}, nodeName=result.node_name)
         for ev in result.events:
             self.record_event(pod, ev.type, ev.reason, ev.message, ev.source, now, ev.field_path)
         changed = new != pod
