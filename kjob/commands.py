@@ -100,6 +100,8 @@ def create_from_sources(
             continue
         for doc in docs:
             outcomes.append(_create_one(store, manifest, doc, source, namespace, namespace_explicit))
+    if not outcomes:
+        outcomes.append(Outcome(error=PlainError("no objects passed to create")))
     if any(o.obj is not None for o in outcomes):
         worker.ensure_running(store)
     return outcomes
@@ -111,7 +113,7 @@ def _create_one(
     context = f'error when creating "{source}": '
     try:
         manifest.check_fields(doc, source, cache_dir=str(store.home / "cache"))
-        job = manifest.prepare_job(doc, namespace, now(), namespace_explicit=explicit)
+        job = manifest.prepare_job(doc, namespace, now(), namespace_explicit=explicit, context=context)
         manifest.validate_job_or_raise(job)
         with store.lock():
             store.create("jobs", job)
@@ -421,8 +423,12 @@ def pick_log_container(
         state = (cs or {}).get("state") or {}
         waiting = (state.get("waiting") or {}).get("reason") or "ContainerCreating"
         if not (pod.get("spec") or {}).get("nodeName"):
-            raise BadRequest(f"pod {pod_name} does not have a host assigned")
-        raise BadRequest(f'container "{container}" in pod "{pod_name}" is waiting to start: {waiting}')
+            error = BadRequest(f"pod {pod_name} does not have a host assigned")
+        else:
+            error = BadRequest(f'container "{container}" in pod "{pod_name}" is waiting to start: {waiting}')
+        # kubectl says which container it chose before it fails.
+        error.message = "\n".join([*notes, error.message])
+        raise error
     return LogRequest(pod, container, attempt, notes)
 
 

@@ -143,7 +143,10 @@ def sync_pod(
             meta(pod).get("deletionGracePeriodSeconds", spec.get("terminationGracePeriodSeconds", 30))
         )
         for cs, init in [(c, True) for c in init_status] + [(c, False) for c in main_status]:
-            if "running" in cs["state"]:
+            # A run that was launched but not yet seen running must be stopped too.
+            if "running" in cs["state"] or (
+                cs["name"] in result.launched and "terminated" not in cs["state"]
+            ):
                 if cs["name"] not in stopping:
                     result.events.append(
                         PodEvent(
@@ -155,7 +158,13 @@ def sync_pod(
                     )
                 result.stop.append(Stop(cs["name"], int(cs.get("restartCount") or 0), grace))
     else:
-        initialized = _sync_init(pod, inits, init_status, restart_policy, now, result, observe)
+        # Once the regular containers are done for good, sidecars are only stopped, never restarted.
+        mains_done = bool(main_status) and all(
+            "terminated" in cs["state"]
+            and (restart_policy == "Never" or cs["state"]["terminated"].get("exitCode") == 0)
+            for cs in main_status
+        )
+        initialized = _sync_init(pod, inits, init_status, restart_policy, now, result, observe, mains_done)
         if initialized:
             _sync_main(pod, regulars, main_status, restart_policy, now, result, observe)
 
@@ -213,16 +222,15 @@ def _observe(pod: Obj, cs: Obj, observe: Observe, now: float, result: PodSync, i
         }
         if run.exit.get("message"):
             term["message"] = run.exit["message"]
-        if run.exit.get("signal"):
-            term["signal"] = int(run.exit["signal"])
         cs["state"] = {"terminated": term}
-        cs["ready"] = False
+        # A regular init container counts as ready once it has succeeded.
+        cs["ready"] = init and not _is_sidecar(pod, cs["name"]) and term["exitCode"] == 0
         cs["started"] = False
         return
     if run.pid is not None and _alive(run):
         if "running" not in state:
             cs["state"] = {"running": {"startedAt": format_time(float(run.started_at or now))}}
-            cs["ready"] = True
+            cs["ready"] = not init or _is_sidecar(pod, cs["name"])
             cs["started"] = True
             cs["containerID"] = container_id(pod, cs["name"], attempt)
         return
@@ -243,6 +251,13 @@ def _observe(pod: Obj, cs: Obj, observe: Observe, now: float, result: PodSync, i
     }
     cs["ready"] = False
     cs["started"] = False
+
+
+def _is_sidecar(pod: Obj, name: str) -> bool:
+    for c in (pod.get("spec") or {}).get("initContainers") or []:
+        if c.get("name") == name:
+            return c.get("restartPolicy") == "Always"
+    return False
 
 
 def _alive(run: RunState) -> bool:
@@ -345,11 +360,14 @@ def _sync_init(
     now: float,
     result: PodSync,
     observe: Observe,
+    mains_done: bool = False,
 ) -> bool:
     """Init containers one by one; True once all have succeeded (sidecars only need to have started)."""
     for container, cs in zip(inits, statuses, strict=False):
         sidecar = container.get("restartPolicy") == "Always"
         term = cs["state"].get("terminated")
+        if sidecar and mains_done:
+            continue
         if sidecar:
             if _needs_launch(cs, result) and not cs.get("lastState"):
                 _mark_launch(pod, cs, container, int(cs.get("restartCount") or 0), now, result, True)

@@ -261,7 +261,7 @@ def _shim_main(spec: RunSpec) -> None:
         if kill_deadline is not None and time.time() >= kill_deadline and reaper.status is None:
             kill_tree(signal.SIGKILL, reaper)
             kill_deadline = time.time() + 3600
-        if reaper.status is not None:
+        if reaper.status is not None or reaper.no_children:
             break
     finished = time.time()
     # The container ends with its main process: whatever it left behind goes with it.
@@ -362,12 +362,15 @@ class _Reaper:
     def __init__(self, main: int) -> None:
         self.main = main
         self.status: int | None = None
+        self.no_children = False
 
     def reap(self) -> None:
         while True:
             try:
                 pid, st = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
+                # No child left at all: if the main one's status was never seen, it never will be.
+                self.no_children = True
                 return
             except InterruptedError:
                 continue

@@ -39,30 +39,50 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 
 def stop_everything(path: Path) -> None:
-    run = path / "run"
-    shims = []
-    if run.exists():
-        for pid_file in run.glob("*/*.pid"):
-            with contextlib.suppress(OSError, ValueError):
-                shims.append(int(json.loads(pid_file.read_text())["shim"]))
-    lock = path / "worker.lock"
-    worker_pid = None
-    with contextlib.suppress(OSError, ValueError):
-        worker_pid = int(lock.read_text().strip() or "0") or None
-    if worker_pid:
-        with contextlib.suppress(OSError):
-            os.kill(worker_pid, signal.SIGKILL)
-    for pid in shims:
-        # A shim's SIGTERM stops its whole container tree before the shim exits.
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.time() + 5
-    while shims and time.time() < deadline:
-        shims = [p for p in shims if _alive(p)]
-        time.sleep(0.02)
-    for pid in shims:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
+    """Stop every worker and shim of a state directory (shims are forks of the worker, so both carry
+    its command line), including a worker that a command started just before the test ended."""
+    for _ in range(3):
+        procs = [pid for pid in _pids_of(path)]
+        if not procs:
+            time.sleep(0.2)
+            procs = _pids_of(path)
+            if not procs:
+                return
+        shims = [p for p in procs if _comm(p) == "kjob-shim"]
+        for pid in shims:
+            # A shim's SIGTERM stops its whole container tree before the shim exits.
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+        for pid in procs:
+            if pid not in shims:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+        deadline = time.time() + 5
+        while shims and time.time() < deadline:
+            shims = [p for p in shims if _alive(p)]
+            time.sleep(0.02)
+        for pid in shims:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _pids_of(path: Path) -> list[int]:
+    needle = str(path).encode()
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                args = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+                if b"kjob.worker" in args and needle in args and _alive(int(entry)):
+                    out.append(int(entry))
+    return out
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def _alive(pid: int) -> bool:

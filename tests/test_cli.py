@@ -230,3 +230,19 @@ def test_logs_of_a_finished_pod(kjob) -> None:
     r = kjob("logs", pod)
     assert (r.exit_code, r.stdout, r.stderr) == (0, "one\ntwo\n", "")
     wait_until(lambda: kjob("get", "pods").stdout.count("Completed") == 1)
+
+
+@pytest.mark.parametrize("text", ["", "---\n---\n", "# only a comment\n"])
+def test_create_with_no_objects_is_an_error(kjob, text: str) -> None:
+    r = kjob("create", "-f", "-", input=text)
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", "error: no objects passed to create\n")
+
+
+def test_create_with_a_resource_version_names_the_file(kjob) -> None:
+    text = job_manifest("rv", "true").replace("  name: rv\n", '  name: rv\n  resourceVersion: "5"\n')
+    r = kjob("create", "-f", "-", input=text)
+    assert r.exit_code == 1
+    assert (
+        r.stderr
+        == 'Error from server: error when creating "STDIN": resourceVersion should not be set on objects to be created\n'
+    )

@@ -490,3 +490,59 @@ def test_events_listed_with_kubectl_columns(k: Cluster) -> None:
     for wanted in ("SuccessfulCreate", "Scheduled", "Pulled", "Created", "Started", "Completed"):
         assert wanted in reasons
     assert any(re.search(r"job/evented +Job completed$", line) for line in out)
+
+
+def test_sidecar_starts_first_and_stops_after_the_main_container(k: Cluster, tmp_path: Path) -> None:
+    pod = f"""\
+    initContainers:
+    - name: side
+      image: busybox
+      restartPolicy: Always
+      command: ["sh", "-c", "trap 'echo stop >> {tmp_path}/order; exit 0' TERM; echo side >> {tmp_path}/order; while true; do sleep 0.05; done"]
+    """
+    k.create(job("sidecar", f"sleep 0.5; echo main >> {tmp_path}/order", pod=pod))
+    wait_until(lambda: re.search(r"sidecar-\w{5} +2/2 +Running", k.kjob("get", "pods").stdout))
+    k.wait("sidecar", "complete")
+    assert (tmp_path / "order").read_text() == "side\nmain\nstop\n"
+    pod_obj = k.pods("sidecar")[0]
+    side = pod_obj["status"]["initContainerStatuses"][0]
+    assert side["restartCount"] == 0 and "terminated" in side["state"]
+    assert re.search(r"sidecar-\w{5} +0/2 +Completed +0 ", k.kjob("get", "pods").stdout)
+
+
+def test_deleting_a_job_stops_its_sidecar(k: Cluster) -> None:
+    pod = """\
+    initContainers:
+    - {name: side, image: busybox, restartPolicy: Always, command: ["sh", "-c", "while true; do sleep 0.05; done"]}
+    """
+    k.create(job("side-del", NOT_TERMINATE, pod=pod))
+    wait_until(lambda: re.search(r"side-del-\w{5} +2/2 +Running", k.kjob("get", "pods").stdout))
+    k.kjob("delete", "jobs", "side-del")
+    wait_until(lambda: k.pods("side-del") == [], timeout=40)
+
+
+def test_user_deleted_pod_is_replaced_and_counted_failed(k: Cluster) -> None:
+    k.create(job("replaced", NOT_TERMINATE, spec="backoffLimit: 3"))
+    wait_until(lambda: k.job("replaced")["status"].get("ready") == 1)
+    first = k.pods("replaced")[0]["metadata"]["name"]
+    assert k.kjob("delete", "pod", first).stdout == f'pod "{first}" deleted\n'
+    wait_until(lambda: k.job("replaced")["status"].get("failed") == 1)
+    wait_until(lambda: [p["metadata"]["name"] for p in k.pods("replaced")] not in ([], [first]))
+    k.kjob("delete", "jobs", "replaced")
+
+
+def test_logs_of_a_waiting_container_names_the_default_first(k: Cluster) -> None:
+    pod = """\
+    initContainers:
+    - {name: slow, image: busybox, command: ["sh", "-c", "sleep 30"]}
+    """
+    k.create(job("waiting", SUCCEED, pod=pod))
+    wait_until(lambda: "Init:0/1" in k.kjob("get", "pods").stdout)
+    name = k.pods("waiting")[0]["metadata"]["name"]
+    r = k.kjob("logs", name)
+    assert r.exit_code == 1
+    assert r.stderr == (
+        f'Defaulted container "c" out of: c, slow (init)\n'
+        f'Error from server (BadRequest): container "c" in pod "{name}" is waiting to start: PodInitializing\n'
+    )
+    k.kjob("delete", "jobs", "waiting")

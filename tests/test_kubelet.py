@@ -253,3 +253,34 @@ def test_env_expansion_and_field_refs() -> None:
     assert env["HOSTNAME"] == "job-abcde"
     assert container_argv(c, env) == ["echo", "one", "$(A)", "$(NOPE)"]
     assert expand("a$$b", {}) == "a$b"
+
+
+def test_init_container_is_ready_only_once_it_succeeded() -> None:
+    inits = [{"name": "i1", "image": "x", "command": ["true"]}]
+    pod, runs = make_pod(initContainers=inits), Runs()
+    step(pod, runs, T0)
+    runs.running("i1")
+    step(pod, runs, T0 + 1)
+    assert pod["status"]["initContainerStatuses"][0]["ready"] is False
+    runs.exited("i1", 0, T0 + 2)
+    step(pod, runs, T0 + 2)
+    assert pod["status"]["initContainerStatuses"][0]["ready"] is True
+
+
+def test_terminated_state_has_no_signal_field() -> None:
+    pod, runs = make_pod(), Runs()
+    step(pod, runs, T0)
+    runs.exited("c", 137, T0 + 1)
+    runs.states[("c", 0)].exit["signal"] = 9  # the shim records it; the API status does not carry it
+    step(pod, runs, T0 + 2)
+    assert "signal" not in state_of(pod)["terminated"]
+    assert state_of(pod)["terminated"]["exitCode"] == 137
+
+
+def test_deleting_stops_a_run_not_yet_seen_running() -> None:
+    pod, runs = make_pod(), Runs()
+    step(pod, runs, T0)
+    runs.launched("c")  # launched, but the shim has not reported the start yet
+    pod["metadata"]["deletionTimestamp"] = format_time(T0 + 30)
+    result = sync_pod(pod, runs, T0 + 1, "node-1", set())
+    assert [s.container for s in result.stop] == ["c"]
