@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -16,13 +14,9 @@ from kjob.objects import (
     JOB_RESOURCE,
     POD_RESOURCE,
     Obj,
-    format_time,
-    is_deleting,
     kind_prefix,
     name_of,
-    namespace_of,
     now,
-    uid_of,
 )
 from kjob.store import Store
 
@@ -191,107 +185,6 @@ def patch_job(store: Store, namespace: str, name: str, text: str, patch_type: st
     return Outcome(line=f"job.batch/{name} patched", obj=new)
 
 
-# ---------------------------------------------------------------- get / describe
-
-
-def list_objects(store: Store, kind: str, namespace: str | None) -> list[Obj]:
-    return store.list(kind, namespace)
-
-
-def get_named(store: Store, kind: str, namespace: str, names: list[str]) -> tuple[list[Obj], list[KjobError]]:
-    found: list[Obj] = []
-    errors: list[KjobError] = []
-    for name in names:
-        obj = store.get(kind, namespace, name)
-        if obj is None:
-            errors.append(NotFound(SERVER_RESOURCE[kind], name))
-        else:
-            found.append(obj)
-    return found, errors
-
-
-def events_for(store: Store, obj: Obj) -> list[Obj]:
-    uid = uid_of(obj)
-    return [
-        ev
-        for ev in store.list("events", namespace_of(obj))
-        if (ev.get("involvedObject") or {}).get("uid") == uid
-    ]
-
-
-def describe_targets(
-    store: Store, kind: str, namespace: str, names: list[str]
-) -> tuple[list[Obj], list[KjobError]]:
-    """Objects to describe: all of a kind, or by name with kubectl's name-prefix fallback."""
-    if not names:
-        return store.list(kind, namespace), []
-    found: list[Obj] = []
-    errors: list[KjobError] = []
-    everything: list[Obj] | None = None
-    for name in names:
-        obj = store.get(kind, namespace, name)
-        if obj is not None:
-            found.append(obj)
-            continue
-        if everything is None:
-            everything = store.list(kind, namespace)
-        matches = [o for o in everything if name_of(o).startswith(name)]
-        if matches:
-            found.extend(matches)
-        else:
-            errors.append(NotFound(SERVER_RESOURCE[kind], name))
-    return found, errors
-
-
-# ---------------------------------------------------------------- delete
-
-
-def delete_jobs(store: Store, namespace: str, names: list[str]) -> list[Outcome]:
-    """Background cascade: the job goes now; the worker stops and removes its pods."""
-    outcomes: list[Outcome] = []
-    with store.lock():
-        for name in names:
-            if store.delete("jobs", namespace, name):
-                outcomes.append(Outcome(line=f'job.batch "{name}" deleted'))
-            else:
-                outcomes.append(Outcome(error=NotFound(JOB_RESOURCE, name)))
-    if any(o.error is None for o in outcomes):
-        worker.ensure_running(store)
-    return outcomes
-
-
-def delete_pods(store: Store, namespace: str, names: list[str]) -> list[Outcome]:
-    """Graceful deletion: the pod gets a deletionTimestamp, the worker stops it and removes it."""
-    outcomes: list[Outcome] = []
-    with store.lock():
-        for name in names:
-            pod = store.get("pods", namespace, name)
-            if pod is None:
-                outcomes.append(Outcome(error=NotFound(POD_RESOURCE, name)))
-                continue
-            if not is_deleting(pod):
-                grace = int((pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
-                pod["metadata"]["deletionTimestamp"] = format_time(now() + grace)
-                pod["metadata"]["deletionGracePeriodSeconds"] = grace
-                store.update("pods", pod)
-            outcomes.append(Outcome(line=f'pod "{name}" deleted', obj=pod))
-    if any(o.obj is not None for o in outcomes):
-        worker.ensure_running(store)
-    return outcomes
-
-
-def wait_gone(store: Store, kind: str, namespace: str, names: list[str], timeout: float) -> list[str]:
-    """Names still present when the timeout ran out (kubectl delete's --wait)."""
-    deadline = time.monotonic() + timeout
-    with worker.Watcher(store) as watcher:
-        while True:
-            left = [n for n in names if store.get(kind, namespace, n) is not None]
-            remaining = deadline - time.monotonic()
-            if not left or remaining <= 0:
-                return left
-            watcher.wait(min(remaining, 1.0))
-
-
 # ---------------------------------------------------------------- wait
 
 
@@ -316,132 +209,6 @@ def parse_duration(text: str) -> float:
     if not body:
         raise ValueError(f'time: invalid duration "{text}"')
     return sign * total
-
-
-@dataclass
-class WaitSpec:
-    condition: str  # lower-cased condition type
-    value: str  # lower-cased wanted status
-
-
-def parse_wait_for(text: str | None) -> WaitSpec:
-    raw = text or ""
-    if raw.lower().startswith("condition="):
-        rest = raw[len("condition=") :]
-        ctype, _, value = rest.partition("=")
-        if ctype:
-            return WaitSpec(ctype.lower(), (value or "true").lower())
-    raise PlainError(f'unrecognized condition: "{raw}"')
-
-
-def condition_met(obj: Obj, spec: WaitSpec) -> bool:
-    generation = (obj.get("metadata") or {}).get("generation")
-    for cond in (obj.get("status") or {}).get("conditions") or []:
-        if str(cond.get("type", "")).lower() != spec.condition:
-            continue
-        observed = cond.get("observedGeneration")
-        if generation is not None and observed is not None and observed < generation:
-            return False
-        return str(cond.get("status", "")).lower() == spec.value
-    return False
-
-
-def wait_for_condition(
-    store: Store, kind: str, namespace: str, names: list[str], spec: WaitSpec, timeout: float
-) -> list[Outcome]:
-    """kubectl wait: one outcome per object, sharing one timeout."""
-    for name in names:
-        if store.get(kind, namespace, name) is None:
-            return [Outcome(error=NotFound(SERVER_RESOURCE[kind], name))]
-    worker.ensure_running(store, [o for n in names if (o := store.get(kind, namespace, n)) is not None])
-    deadline = time.monotonic() + timeout
-    outcomes: list[Outcome] = []
-    with worker.Watcher(store) as watcher:
-        for name in names:
-            while True:
-                obj = store.get(kind, namespace, name)
-                if obj is None:
-                    outcomes.append(Outcome(error=NotFound(SERVER_RESOURCE[kind], name)))
-                    break
-                if condition_met(obj, spec):
-                    outcomes.append(Outcome(line=f"{kind_prefix(obj)}/{name} condition met", obj=obj))
-                    break
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    text = (
-                        f"timed out waiting for the condition on {kind}/{name}"
-                        if timeout > 0
-                        else f"condition not met for {kind}/{name}"
-                    )
-                    outcomes.append(Outcome(error=PlainError(text)))
-                    break
-                watcher.wait(min(remaining, 2.0))
-    return outcomes
-
-
-# ---------------------------------------------------------------- logs
-
-
-@dataclass
-class LogRequest:
-    pod: Obj
-    container: str
-    attempt: int
-    notes: list[str]
-
-
-def pick_log_container(
-    store: Store, namespace: str, pod_name: str, container: str | None, previous: bool = False
-) -> LogRequest:
-    pod = store.get("pods", namespace, pod_name)
-    if pod is None:
-        raise PlainError(
-            f'error from server (NotFound): pods "{pod_name}" not found in namespace "{namespace}"'
-        )
-    spec = pod.get("spec") or {}
-    names = [c.get("name", "") for c in spec.get("containers") or []]
-    init_names = [c.get("name", "") for c in spec.get("initContainers") or []]
-    notes: list[str] = []
-    if container is None:
-        container = names[0] if names else ""
-        if len(names) > 1 or init_names:
-            listing = ", ".join([*names, *(f"{n} (init)" for n in init_names)])
-            notes.append(f'Defaulted container "{container}" out of: {listing}')
-    if container not in names and container not in init_names:
-        raise PlainError(f"container {container} is not valid for pod {pod_name}")
-    statuses = (pod.get("status") or {}).get(
-        "initContainerStatuses" if container in init_names and container not in names else "containerStatuses"
-    ) or []
-    cs = next((s for s in statuses if s.get("name") == container), None)
-    attempt = int((cs or {}).get("restartCount") or 0)
-    if previous:
-        if attempt == 0 or not (cs or {}).get("lastState", {}).get("terminated"):
-            raise BadRequest(f'previous terminated container "{container}" in pod "{pod_name}" not found')
-        attempt -= 1
-    log = worker.log_path(store, pod, container, attempt)
-    if not log.exists():
-        state = (cs or {}).get("state") or {}
-        waiting = (state.get("waiting") or {}).get("reason") or "ContainerCreating"
-        if not (pod.get("spec") or {}).get("nodeName"):
-            error = BadRequest(f"pod {pod_name} does not have a host assigned")
-        else:
-            error = BadRequest(f'container "{container}" in pod "{pod_name}" is waiting to start: {waiting}')
-        # kubectl says which container it chose before it fails.
-        error.message = "\n".join([*notes, error.message])
-        raise error
-    return LogRequest(pod, container, attempt, notes)
-
-
-def read_log(store: Store, request: LogRequest) -> Iterator[bytes]:
-    """The container's output, as the bytes it wrote: F records end a line, P records do not."""
-    path = worker.log_path(store, request.pod, request.container, request.attempt)
-    with open(path, "rb") as f:
-        for raw in f:
-            parts = raw.rstrip(b"\n").split(b" ", 3)
-            if len(parts) < 3:
-                continue
-            text = parts[3] if len(parts) == 4 else b""
-            yield text + b"\n" if parts[2] == b"F" else text
 
 
 def default_namespace(flag: str | None) -> tuple[str, bool]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kjob import cli
+from kjob.cli import base as cli
 from tests.conftest import job_manifest, wait_until, write_manifest
 
 
@@ -199,13 +199,13 @@ def test_unexpected_errors_are_one_line(kjob, monkeypatch: pytest.MonkeyPatch) -
     def boom(*a: object, **k: object) -> None:
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr("kjob.commands.list_objects", boom)
+    monkeypatch.setattr("kjob.query.list_objects", boom)
     r = kjob("get", "jobs")
     assert r.exit_code == 1
     assert r.stderr == "error: internal error: ZeroDivisionError: bug (set KJOB_DEBUG=1 for a traceback)\n"
 
 
-@pytest.mark.parametrize("command", sorted(cli.cli.commands))
+@pytest.mark.parametrize("command", sorted(cli.COMMANDS))
 def test_every_command_has_help_with_examples(kjob, command: str) -> None:
     r = kjob(command, "-h")
     assert r.exit_code == 0

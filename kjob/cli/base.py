@@ -1,0 +1,168 @@
+"""The CLI's shared plumbing: the lazy command group, kubectl-style options, output, and the one error
+funnel. kjob.cli is the only package that imports click."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from typing import IO, Any, NoReturn, TypeVar
+
+import click
+
+from kjob import commands
+from kjob.errors import KjobError, PlainError
+from kjob.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+# Each verb lives in its own module, imported only when that verb runs: start-up stays small.
+COMMANDS = {
+    "create": "kjob.cli.create",
+    "delete": "kjob.cli.delete",
+    "describe": "kjob.cli.describe",
+    "get": "kjob.cli.get",
+    "logs": "kjob.cli.logs",
+    "patch": "kjob.cli.create",
+    "wait": "kjob.cli.wait",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = COMMANDS.get(name)
+        if module is None:
+            return None
+        command = getattr(importlib.import_module(module), name.replace("-", "_") + "_command", None)
+        return command if isinstance(command, click.Command) else None
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
+def cli() -> None:
+    """kjob runs Kubernetes Jobs on this machine, with kubectl's commands and output.
+
+    Find more information in kjob's README.
+    """
+
+
+def namespace_option(f: F) -> F:
+    return click.option(
+        "-n", "--namespace", default=None, help="If present, the namespace scope for this CLI request."
+    )(f)
+
+
+def bool_flag(name: str, default: bool, help: str, dest: str | None = None) -> Callable[[F], F]:
+    """A kubectl boolean flag: `--name`, `--name=true` or `--name=false`."""
+
+    def decorate(f: F) -> F:
+        decls = [name] if dest is None else [name, dest]
+        return click.option(
+            *decls,
+            type=click.BOOL,
+            default=default,
+            is_flag=False,
+            flag_value=True,
+            show_default=True,
+            help=help,
+        )(f)
+
+    return decorate
+
+
+def open_store() -> Store:
+    return Store()
+
+
+def out(text: str) -> None:
+    if text:
+        sys.stdout.write(text)
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+
+
+class Failed(Exception):
+    """Errors were already printed; exit 1."""
+
+
+def report(outcomes: list[commands.Outcome]) -> bool:
+    failed = False
+    for o in outcomes:
+        if o.error is not None:
+            err(o.error.message)
+            failed = True
+        else:
+            out(o.line + "\n")
+            sys.stdout.flush()
+    return failed
+
+
+def type_and_names(args: tuple[str, ...]) -> tuple[str, list[str]]:
+    if "/" in args[0]:
+        kinds = set()
+        names = []
+        for arg in args:
+            t, _, n = arg.partition("/")
+            kinds.add(commands.resolve_resource(t))
+            names.append(n)
+        if len(kinds) > 1:
+            raise PlainError("kjob waits on one type at a time")
+        return kinds.pop(), names
+    kind = commands.resolve_resource(args[0])
+    if len(args) < 2:
+        raise PlainError("resource(s) were provided, but no name was specified")
+    return kind, list(args[1:])
+
+
+# ---------------------------------------------------------------- the funnel
+
+
+def main(argv: list[str] | None = None, prog_name: str = "kjob") -> NoReturn:
+    """Run the CLI; every error leaves through here as one kubectl-style message and exit code."""
+    code = run(argv, prog_name)
+    sys.stdout.flush()
+    sys.exit(code)
+
+
+def run(argv: list[str] | None = None, prog_name: str = "kjob", stdin: IO[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+        return 0
+    except Failed:
+        return 1
+    except KjobError as e:
+        err(e.message)
+        return e.exit_code
+    except click.exceptions.NoSuchOption as e:
+        err(f"error: unknown flag: {e.option_name}")
+        err(f"See '{prog_name} {_subcommand(e)} -h' for help and examples".replace("  ", " "))
+        return 1
+    except click.UsageError as e:
+        err(f"error: {e.format_message()}")
+        return 1
+    except click.exceptions.Abort:
+        return 1
+    except click.exceptions.Exit as e:
+        return int(e.exit_code or 0)
+    except BrokenPipeError:
+        # A closed pipe (`kjob get pods | head -1`) is the reader's choice, not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 1
+    except Exception as e:
+        if os.environ.get("KJOB_DEBUG") == "1":
+            raise
+        err(f"error: internal error: {type(e).__name__}: {e} (set KJOB_DEBUG=1 for a traceback)")
+        return 1
+
+
+def _subcommand(e: click.UsageError) -> str:
+    ctx = e.ctx
+    return ctx.info_name if ctx is not None and ctx.parent is not None and ctx.info_name else ""

@@ -1,0 +1,64 @@
+"""The import rules that keep the architecture what STYLE.md draws."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+KJOB = Path(__file__).resolve().parent.parent / "kjob"
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split(".")[0] if node.level == 0 else node.module)
+    return names
+
+
+def test_only_the_cli_package_imports_click() -> None:
+    offenders = [
+        str(p.relative_to(KJOB))
+        for p in KJOB.rglob("*.py")
+        if "click" in imports_of(p) and p.parent.name != "cli"
+    ]
+    assert offenders == []
+
+
+def test_the_controller_and_policies_do_no_io() -> None:
+    for name in ("controller.py", "policies.py"):
+        assert imports_of(KJOB / name) & {"os", "subprocess", "socket", "pathlib", "shutil", "io"} == set(), (
+            name
+        )
+
+
+def test_the_cli_reaches_the_worker_only_through_ensure_running() -> None:
+    for path in (KJOB / "cli").glob("*.py"):
+        text = path.read_text()
+        for line in text.splitlines():
+            if (
+                "worker." in line
+                and "worker.ensure_running" not in line
+                and not line.lstrip().startswith("#")
+            ):
+                raise AssertionError(f"{path.name}: {line.strip()}")
+
+
+def test_a_read_command_imports_no_heavy_module() -> None:
+    code = (
+        "import sys; from kjob.cli import run; run(['get', 'jobs']); "
+        "heavy = {'yaml', 'filelock', 'rich', 'tabulate', 'jsonschema', 'kjob.manifest'} & set(sys.modules); "
+        "print(sorted(heavy))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={"KJOB_HOME": "/nonexistent-kjob-home"},
+    )
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
