@@ -31,6 +31,7 @@ LOCK_NAME = "worker.lock"
 SOCKET_NAME = "worker.sock"
 WATCH_DIR = "watch"
 LOG_NAME = "worker.log"
+FOREGROUND = "foregroundDeletion"
 # Passes in a row while each one still changes something, before the loop sleeps again.
 MAX_PASSES = 20
 
@@ -319,12 +320,19 @@ class Worker:
                 continue
             finished_at = _terminal_time(job)
             if finished_at is not None and now >= finished_at + float(ttl):
-                store.delete("jobs", namespace_of(job), name_of(job))
-                job_uids.pop(uid_of(job), None)
-                changed = True
+                # The TTL controller deletes with propagationPolicy Foreground: pods first, then the job.
+                if not is_deleting(job):
+                    job["metadata"]["deletionTimestamp"] = format_time(now)
+                    job["metadata"]["finalizers"] = [*(meta(job).get("finalizers") or []), FOREGROUND]
+                    store.update("jobs", job)
+                    changed = True
             else:
                 self.wake_at((finished_at or now) + float(ttl))
                 work = True
+
+        if self._adopt_and_release(jobs, pods):
+            changed = True
+            pods = store.list("pods")
 
         pods_by_job: dict[str, list[Obj]] = {}
         kept: list[Obj] = []
@@ -351,8 +359,29 @@ class Worker:
             if current is not None and (not pod_is_terminal(current) or is_deleting(current)):
                 work = True
 
+        # -- foreground deletion: a job being deleted goes once its pods are gone
+        for job in [j for j in job_uids.values() if is_deleting(j)]:
+            owned = [
+                p for p in pods_by_job.get(uid_of(job), []) if store.get("pods", namespace_of(p), name_of(p))
+            ]
+            for pod in owned:
+                current = store.get("pods", namespace_of(pod), name_of(pod))
+                if current is not None and not is_deleting(current):
+                    current["metadata"]["finalizers"] = [
+                        f for f in meta(current).get("finalizers") or [] if f != TRACKING_FINALIZER
+                    ]
+                    self._mark_deleted(current, now)
+                    store.update("pods", current)
+                    changed = True
+            if not owned:
+                store.delete("jobs", namespace_of(job), name_of(job))
+                del job_uids[uid_of(job)]
+                changed = True
+            else:
+                work = True
+
         # -- the job controller
-        for job in list(job_uids.values()):
+        for job in [j for j in job_uids.values() if not is_deleting(j)]:
             owned = [
                 store.get("pods", namespace_of(p), name_of(p)) or p for p in pods_by_job.get(uid_of(job), [])
             ]
@@ -369,6 +398,63 @@ class Worker:
         if self.due is not None:
             work = True
         return changed, work
+
+    def _adopt_and_release(self, jobs: list[Obj], pods: list[Obj]) -> bool:
+        """The controller's ClaimPods: an ownerless pod that a live job's selector matches is adopted;
+        a pod whose labels no longer match its job's selector is released."""
+        from kjob.objects import selector_matches
+
+        changed = False
+        live = [j for j in jobs if not is_deleting(j) and not is_job_finished(j)]
+        by_uid = {uid_of(j): j for j in jobs}
+        for pod in pods:
+            if is_deleting(pod):
+                continue
+            labels = meta(pod).get("labels") or {}
+            ref = controller_ref(pod)
+            if ref is None:
+                for job in live:
+                    selector = (job.get("spec") or {}).get("selector")
+                    if (
+                        namespace_of(job) == namespace_of(pod)
+                        and selector
+                        and selector_matches(selector, labels)
+                    ):
+                        pod["metadata"]["ownerReferences"] = [
+                            *(meta(pod).get("ownerReferences") or []),
+                            {
+                                "apiVersion": "batch/v1",
+                                "kind": "Job",
+                                "name": name_of(job),
+                                "uid": uid_of(job),
+                                "controller": True,
+                                "blockOwnerDeletion": True,
+                            },
+                        ]
+                        if not pod_is_terminal(pod):
+                            pod["metadata"]["finalizers"] = [
+                                *(meta(pod).get("finalizers") or []),
+                                TRACKING_FINALIZER,
+                            ]
+                        self.store.update("pods", pod)
+                        changed = True
+                        break
+            elif ref.get("kind") == "Job" and ref.get("uid") in by_uid:
+                job = by_uid[ref["uid"]]
+                selector = (job.get("spec") or {}).get("selector")
+                if not is_deleting(job) and selector and not selector_matches(selector, labels):
+                    refs = [
+                        r for r in meta(pod).get("ownerReferences") or [] if r.get("uid") != ref.get("uid")
+                    ]
+                    finalizers = [f for f in meta(pod).get("finalizers") or [] if f != TRACKING_FINALIZER]
+                    for key, value in (("ownerReferences", refs), ("finalizers", finalizers)):
+                        if value:
+                            pod["metadata"][key] = value
+                        else:
+                            pod["metadata"].pop(key, None)
+                    self.store.update("pods", pod)
+                    changed = True
+        return changed
 
     def _orphan(self, pod: Obj, now: float) -> bool:
         """A pod whose job is gone: background cascade, as the garbage collector does."""

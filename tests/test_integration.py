@@ -284,3 +284,66 @@ def test_on_failure_restarts_the_container_in_the_same_pod(kjob_proc) -> None:
     assert cs["state"]["terminated"]["exitCode"] == 0
     assert re.search(r" 0/1 +Completed +1 \(\d+s ago\) ", kjob_proc("get", "pods").stdout)
     assert kjob_proc("logs", pods[0]["metadata"]["name"]).stdout == "second\n"
+
+
+def _edit(home: Path, kind: str, name: str, change) -> None:  # type: ignore[no-untyped-def]
+    """Change a stored object as an API client would, then nudge the worker."""
+    from kjob import worker
+    from kjob.store import Store
+
+    store = Store(home)
+    with store.lock():
+        obj = store.must_get(kind, "default", name)
+        change(obj)
+        store.update(kind, obj)
+    worker.ensure_running(store)
+
+
+def test_foreground_deletion_removes_pods_then_the_job(kjob_proc, home: Path) -> None:
+    kjob_proc("create", "-f", "-", input=job_manifest("fg", "sleep 300", parallelism=2, completions=2))
+    wait_until(lambda: kjob_proc("get", "pods").stdout.count("Running") == 2)
+
+    def foreground(job: dict) -> None:
+        job["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+        job["metadata"]["finalizers"] = ["foregroundDeletion"]
+
+    _edit(home, "jobs", "fg", foreground)
+    wait_until(lambda: kjob_proc("get", "jobs", "fg").exit_code == 1)
+    assert kjob_proc("get", "pods").stderr == "No resources found in default namespace.\n"
+
+
+def test_orphans_are_adopted_and_non_matching_pods_released(kjob_proc, home: Path) -> None:
+    # e2e "should adopt matching orphans and release non-matching pods", with a manual selector.
+    text = (
+        job_manifest("adopt", "sleep 300", parallelism=2, completions=4)
+        .replace("spec:\n", "spec:\n  manualSelector: true\n  selector:\n    matchLabels: {app: adopt}\n", 1)
+        .replace(
+            "  template:\n    spec:\n",
+            "  template:\n    metadata:\n      labels: {app: adopt}\n    spec:\n",
+            1,
+        )
+    )
+    r = kjob_proc("create", "-f", "-", input=text)
+    assert r.exit_code == 0, r.stderr
+    wait_until(lambda: kjob_proc("get", "pods").stdout.count("Running") == 2)
+    job_uid = json.loads(kjob_proc("get", "job", "adopt", "-o", "json").stdout)["metadata"]["uid"]
+    pod = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"][0]["metadata"]["name"]
+
+    _edit(home, "pods", pod, lambda p: p["metadata"].pop("ownerReferences"))
+
+    def owner() -> list:
+        return json.loads(kjob_proc("get", "pod", pod, "-o", "json").stdout)["metadata"].get(
+            "ownerReferences", []
+        )
+
+    wait_until(
+        lambda: (
+            [(r["kind"], r["name"], r["uid"], r["controller"]) for r in owner()]
+            == [("Job", "adopt", job_uid, True)]
+        )
+    )
+
+    _edit(home, "pods", pod, lambda p: p["metadata"].__setitem__("labels", {"app": "other"}))
+    wait_until(lambda: owner() == [])
+    kjob_proc("delete", "jobs", "adopt")
+    kjob_proc("delete", "pod", pod, "--wait=false")
