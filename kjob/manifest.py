@@ -1868,3 +1868,65 @@ def missing_command_containers(job: Obj) -> list[str]:
         for ctr in _list(pod_spec, key)
         if not _list(ctr, "command")
     ]
+
+
+# ---------------------------------------------------------------- where a field stands in the text
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
+
+
+def locate_field(text: str, job_name: str, path: str) -> tuple[int, int] | None:
+    """Line and column (1-based) of a field path such as `spec.template.spec.containers[0].name` in the
+    document of `text` that holds the job `job_name`; the nearest existing parent when the field is
+    missing. None when the text cannot be mapped (JSON lists, anchors, unparsable text)."""
+    import yaml
+
+    offset = 0
+    for chunk in _split_yaml(text):
+        try:
+            node = yaml.compose(chunk, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            node = None
+        if isinstance(node, yaml.MappingNode) and _scalar_at(node, ["metadata", "name"]) == job_name:
+            mark = _mark_of(
+                node,
+                [m.group(1) if m.group(1) is not None else m.group(2) for m in _PATH_PART.finditer(path)],
+            )
+            if mark is not None:
+                return offset + mark.line + 1, mark.column + 1
+        offset += chunk.count("\n") + 1
+    return None
+
+
+def _child(node: Any, part: str) -> tuple[Any, Any] | None:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == part:
+                return key, value
+    if isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+        item = node.value[int(part)]
+        return item, item
+    return None
+
+
+def _mark_of(node: Any, parts: list[str]) -> Any:
+    mark = node.start_mark
+    for part in parts:
+        found = _child(node, part)
+        if found is None:
+            break
+        key, node = found
+        mark = key.start_mark
+    return mark
+
+
+def _scalar_at(node: Any, parts: list[str]) -> str | None:
+    for part in parts:
+        found = _child(node, part)
+        if found is None:
+            return None
+        node = found[1]
+    value = getattr(node, "value", None)
+    return value if isinstance(value, str) else None

@@ -26,6 +26,7 @@ COMMANDS = {
     "get": "kjob.cli.get",
     "logs": "kjob.cli.logs",
     "patch": "kjob.cli.create",
+    "run": "kjob.cli.run",
     "wait": "kjob.cli.wait",
 }
 
