@@ -26,7 +26,7 @@ COMMANDS = {
     "get": "kjob.cli.get",
     "logs": "kjob.cli.logs",
     "patch": "kjob.cli.create",
-    "run": "kjob.cli.run",
+    "run": "kjob.cli.runner",
     "wait": "kjob.cli.wait",
 }
 
