@@ -18,6 +18,10 @@ from kjob.objects import JOB_RESOURCE, POD_RESOURCE, Obj, name_of, namespace_of
 STORE_FORMAT = 1
 KINDS = ("jobs", "pods", "events")
 RESOURCE_OF_KIND = {"jobs": JOB_RESOURCE, "pods": POD_RESOURCE, "events": "events"}
+# resourceVersions are reserved durably in blocks, so a crash can only skip numbers, never reuse one.
+RESOURCE_VERSION_BLOCK = 1000
+# Events are ephemeral (the API server keeps them an hour): they are not fsynced.
+EPHEMERAL_KINDS = frozenset({"events"})
 # A name must be a DNS-1123 subdomain before it becomes a path: no `/`, no `..`, no leading dot.
 _SAFE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
@@ -34,9 +38,14 @@ def safe_name(name: str) -> bool:
     return bool(_SAFE_NAME.match(name)) and ".." not in name and len(name) <= 253
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write to a temp file in the same folder, fsync, rename: readers see the old or the new file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def atomic_write(path: Path | str, data: bytes, mode: int = 0o600, durable: bool = True) -> None:
+    """Write to a temp file in the same folder, fsync, rename: readers see the old or the new file.
+
+    `durable=False` skips the fsync: still atomic if a process dies, but a power cut may lose it.
+    """
+    path = str(path)
+    head, tail = os.path.split(path)
+    tmp = os.path.join(head, f".{tail}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         try:
@@ -44,7 +53,8 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
@@ -66,6 +76,11 @@ class Store:
         self._lock: Any = None
         self._lock_depth = 0
         self.corrupt: list[str] = []
+        self._rv_next: int | None = None
+        self._rv_ceiling = 0
+        # While one process holds the lock for a whole pass (the worker), what it read or wrote stays
+        # valid: nobody else can write. path -> object, or None for a known absence.
+        self._cache: dict[str, Obj | None] | None = None
 
     # ------------------------------------------------------------ paths
 
@@ -80,10 +95,13 @@ class Store:
         return self.home / kind / namespace
 
     def path(self, kind: str, namespace: str, name: str) -> Path:
+        return Path(self._path(kind, namespace, name))
+
+    def _path(self, kind: str, namespace: str, name: str) -> str:
         if not safe_name(name) or not safe_name(namespace):
             # Unreachable for validated objects; a guard so no name ever leaves the state directory.
             raise NotFound(RESOURCE_OF_KIND[kind], name)
-        return self.kind_dir(kind, namespace) / f"{name}.json"
+        return f"{self.home}/{kind}/{namespace}/{name}.json"
 
     @property
     def logs_dir(self) -> Path:
@@ -122,7 +140,20 @@ class Store:
             yield
         finally:
             self._lock_depth = 0
-            self._lock.release()
+            try:
+                self._settle_resource_version()
+            finally:
+                self._lock.release()
+
+    @contextlib.contextmanager
+    def cached(self) -> Iterator[None]:
+        """Reads and writes remembered in memory; only inside lock() held for the whole span."""
+        self._require_lock()
+        self._cache = {}
+        try:
+            yield
+        finally:
+            self._cache = None
 
     def _require_lock(self) -> None:
         if not self._lock_depth:
@@ -131,18 +162,43 @@ class Store:
     def next_resource_version(self) -> str:
         """A store-wide counter, like etcd's revision: every write gets a larger one."""
         self._require_lock()
-        path = self.home / "resourceversion"
-        try:
-            current = int(path.read_text() or "0")
-        except (OSError, ValueError):
-            current = 0
-        value = current + 1
-        atomic_write(path, str(value).encode())
+        if self._rv_next is None or self._rv_next > self._rv_ceiling:
+            start = self._read_resource_version() + 1
+            self._rv_ceiling = start + RESOURCE_VERSION_BLOCK - 1
+            atomic_write(self.home / "resourceversion", str(self._rv_ceiling).encode())
+            self._rv_next = start
+        value = self._rv_next
+        self._rv_next += 1
         return str(value)
+
+    def _read_resource_version(self) -> int:
+        try:
+            return int((self.home / "resourceversion").read_text() or "0")
+        except (OSError, ValueError):
+            return 0
+
+    def _settle_resource_version(self) -> None:
+        """Give back the unused part of the reserved block, so versions stay dense between commands."""
+        if self._rv_next is None:
+            return
+        used, self._rv_next = self._rv_next - 1, None
+        # Not fsynced: after a crash the file may still hold the reserved ceiling, which is only a gap.
+        atomic_write(self.home / "resourceversion", str(used).encode(), durable=False)
 
     # ------------------------------------------------------------ reads
 
-    def _load(self, path: Path) -> Obj | None:
+    def _load(self, path: Path | str) -> Obj | None:
+        cache = self._cache
+        if cache is not None:
+            key = str(path)
+            if key in cache:
+                return cache[key]
+            obj = self._read(path)
+            cache[key] = obj
+            return obj
+        return self._read(path)
+
+    def _read(self, path: Path | str) -> Obj | None:
         try:
             with open(path, "rb") as f:
                 raw = f.read()
@@ -164,7 +220,7 @@ class Store:
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:
         if not safe_name(name):
             return None
-        return self._load(self.path(kind, namespace, name))
+        return self._load(self._path(kind, namespace, name))
 
     def must_get(self, kind: str, namespace: str, name: str) -> Obj:
         obj = self.get(kind, namespace, name)
@@ -193,7 +249,7 @@ class Store:
                 if not entry.endswith(".json") or entry.startswith("."):
                     continue
                 try:
-                    obj = self._load(base / ns / entry)
+                    obj = self._load(f"{base}/{ns}/{entry}")
                 except StoreError as e:
                     self.corrupt.append(e.message)
                     continue
@@ -221,13 +277,16 @@ class Store:
         except OSError as e:
             raise StoreError(f"cannot create {directory}: {e.strerror or e}") from e
         payload = json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":"))
-        atomic_write(self.path(kind, ns, name_of(obj)), payload.encode())
+        path = self._path(kind, ns, name_of(obj))
+        atomic_write(path, payload.encode(), durable=kind not in EPHEMERAL_KINDS)
+        if self._cache is not None:
+            self._cache[path] = obj
         return obj
 
     def create(self, kind: str, obj: Obj) -> Obj:
         self._require_lock()
         ns, name = namespace_of(obj), name_of(obj)
-        if self.path(kind, ns, name).exists():
+        if self._load(self._path(kind, ns, name)) is not None or os.path.exists(self._path(kind, ns, name)):
             raise AlreadyExists(RESOURCE_OF_KIND[kind], name)
         return self._write(kind, obj)
 
@@ -248,8 +307,11 @@ class Store:
 
     def delete(self, kind: str, namespace: str, name: str) -> bool:
         self._require_lock()
+        path = self._path(kind, namespace, name)
+        if self._cache is not None:
+            self._cache[path] = None
         try:
-            os.unlink(self.path(kind, namespace, name))
+            os.unlink(path)
             return True
         except FileNotFoundError:
             return False

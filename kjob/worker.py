@@ -227,7 +227,7 @@ class Worker:
         """One wake-up: passes until nothing changes, then sleep. True when the worker should exit."""
         for _ in range(MAX_PASSES):
             self.due = None
-            with self.store.lock():
+            with self.store.lock(), self.store.cached():
                 changed, work = self.run_pass()
                 if not work and not self.pidfds:
                     # Give up the singleton lock while still holding the store lock, so a CLI
