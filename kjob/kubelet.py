@@ -229,6 +229,16 @@ def _observe(pod: Obj, cs: Obj, observe: Observe, now: float, result: PodSync, i
         return
     if run.pid is not None and _alive(run):
         if "running" not in state:
+            if any("cgroup" not in note for note in run.limits):
+                # Limits enforced another way than a cgroup are said where users look: describe's events.
+                result.events.append(
+                    PodEvent(
+                        "Warning",
+                        "ResourceLimits",
+                        "; ".join(run.limits),
+                        field_path=_field_path(init, cs["name"]),
+                    )
+                )
             cs["state"] = {"running": {"startedAt": format_time(float(run.started_at or now))}}
             cs["ready"] = not init or _is_sidecar(pod, cs["name"])
             cs["started"] = True

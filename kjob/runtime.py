@@ -10,7 +10,7 @@ import os
 import select
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,11 @@ class RunSpec:
     log_path: Path
     grace: float
     notify: str = ""  # the worker's wake-up socket, told when the container has started
+    limits: Any = None  # cgroups.Limits of the container, if it has any
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.run_dir.name}-{self.container}-{self.attempt}"
 
     @property
     def key(self) -> str:
@@ -54,6 +59,7 @@ class RunState:
     pid: int | None = None
     started_at: float | None = None
     exit: dict[str, Any] | None = None
+    limits: list[str] = field(default_factory=list)  # how the run's resource limits are enforced
 
 
 def _paths(run_dir: Path, key: str) -> tuple[Path, Path, Path, Path]:
@@ -113,6 +119,7 @@ def read_state(run_dir: Path, container: str, attempt: int) -> RunState:
         pid=pid_data.get("pid"),
         started_at=pid_data.get("startedAt"),
         exit=exit_data,
+        limits=list(pid_data.get("limits") or []),
     )
 
 
@@ -192,11 +199,18 @@ def _shim_main(spec: RunSpec) -> None:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGCHLD, lambda s, f: None)
 
+    from kjob import cgroups
+
+    placement: cgroups.Placement | None = None
+    with contextlib.suppress(Exception):
+        placement = cgroups.create(spec.run_id, spec.limits or cgroups.Limits())
+
     started = time.time()
     child = os.fork()
     if child == 0:
         try:
             os.setpgid(0, 0)
+            cgroups.join(placement)
             os.dup2(out_w, 1)
             os.dup2(err_w, 2)
             for fd in (out_r, out_w, err_r, err_w, exec_r, log_fd, wake_r, wake_w):
@@ -221,6 +235,7 @@ def _shim_main(spec: RunSpec) -> None:
             "shimStart": process_start_time(os.getpid()),
             "pid": child,
             "startedAt": started,
+            "limits": placement.notes if placement and spec.limits and spec.limits.any() else [],
         },
     )
     start_error = _read_all(exec_r)
@@ -231,7 +246,7 @@ def _shim_main(spec: RunSpec) -> None:
     streams = {out_r: "stdout", err_r: "stderr"}
     for fd in streams:
         os.set_blocking(fd, False)
-    reaper = _Reaper(child)
+    reaper = _Reaper(child, placement)
     kill_deadline: float | None = None
     while True:
         timeout = None if kill_deadline is None else max(0.0, kill_deadline - time.time())
@@ -268,11 +283,13 @@ def _shim_main(spec: RunSpec) -> None:
     kill_tree(signal.SIGKILL, reaper, group=False)
     _drain(streams, logger)
     os.close(log_fd)
+    oom = cgroups.oom_killed(placement)
+    cgroups.remove(placement)
     if start_error:
         record = _exit_record(128, None, "StartError", start_error, finished)
     else:
         code, signum = _decode_status(reaper.status)
-        reason = "Completed" if code == 0 else "Error"
+        reason = "Completed" if code == 0 else ("OOMKilled" if oom and code == 137 else "Error")
         record = _exit_record(code, signum, reason, "", finished)
     record["startedAt"] = started
     _write_json(exit_file, record)
@@ -359,8 +376,9 @@ def _drain(streams: dict[int, str], logger: _CriLogger) -> None:
 class _Reaper:
     """Reaps every exited child (as a subreaper the shim inherits orphans) and keeps the main one's status."""
 
-    def __init__(self, main: int) -> None:
+    def __init__(self, main: int, placement: Any = None) -> None:
         self.main = main
+        self.placement = placement
         self.status: int | None = None
         self.no_children = False
 
@@ -417,9 +435,13 @@ def descendants(root: int) -> list[int]:
 def kill_tree(sig: int, reaper: _Reaper, group: bool = True) -> None:
     """Signal the container's process group and every descendant of this shim (double-forked
     daemons included: as a subreaper the shim inherits them). SIGKILL repeats until none is left."""
+    from kjob import cgroups
+
     if group:
         with contextlib.suppress(OSError):
             os.killpg(reaper.main, sig)
+    # The cgroup holds every process of the run, even one that left the process tree.
+    cgroups.kill(reaper.placement, sig)
     for _ in range(100):
         reaper.reap()
         pids = descendants(os.getpid())

@@ -518,6 +518,7 @@ class Worker:
         return changed
 
     def _run_spec(self, pod: Obj, launch: Any, run_dir: Path, kubelet: Any) -> Any:
+        from kjob.cgroups import Limits
         from kjob.runtime import RunSpec
 
         spec = pod.get("spec") or {}
@@ -539,6 +540,7 @@ class Worker:
             log_path=self.log_path(pod, launch.container, launch.attempt),
             grace=float(spec.get("terminationGracePeriodSeconds", 30)),
             notify=str(self.store.home / SOCKET_NAME),
+            limits=Limits.from_container(container),
         )
 
     def log_path(self, pod: Obj, container: str, attempt: int) -> Path:

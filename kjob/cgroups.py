@@ -1,0 +1,238 @@
+"""Control groups for container runs, where the machine lets us write them: cgroup v2 to track and kill
+every process of a run (cgroup.kill), memory and cpu limits through v2 controllers or the v1 ones, and the
+nearest rlimit where neither is writable. Every step degrades quietly: a run never fails for want of a
+cgroup."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import time
+from dataclasses import dataclass, field
+
+V2_ROOTS = ("/sys/fs/cgroup", "/sys/fs/cgroup/unified")
+V1_ROOT = "/sys/fs/cgroup"
+PARENT = "kjob"
+CPU_PERIOD_US = 100_000
+
+_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e([0-9]+))?([a-zA-Z]*)$")
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL = {
+    "": 1,
+    "n": 1e-9,
+    "u": 1e-6,
+    "m": 1e-3,
+    "k": 1e3,
+    "M": 1e6,
+    "G": 1e9,
+    "T": 1e12,
+    "P": 1e15,
+    "E": 1e18,
+}
+
+
+def parse_quantity(text: object) -> float | None:
+    """A Kubernetes resource quantity (`128Mi`, `500m`, `1.5`, `2e3`) as a number; None if invalid."""
+    m = _QUANTITY.match(str(text).strip())
+    if not m:
+        return None
+    number, exponent, suffix = m.groups()
+    value = float(number) * (10 ** int(exponent) if exponent else 1)
+    if suffix in _BINARY:
+        return value * _BINARY[suffix]
+    if suffix in _DECIMAL:
+        return value * _DECIMAL[suffix]
+    return None
+
+
+@dataclass
+class Limits:
+    memory: int | None = None  # bytes
+    cpu_millis: int | None = None
+
+    @classmethod
+    def from_container(cls, container: dict[str, object]) -> Limits:
+        resources = container.get("resources") or {}
+        limits = resources.get("limits") if isinstance(resources, dict) else None
+        limits = limits if isinstance(limits, dict) else {}
+        memory = parse_quantity(limits["memory"]) if "memory" in limits else None
+        cpu = parse_quantity(limits["cpu"]) if "cpu" in limits else None
+        return cls(
+            memory=int(memory) if memory else None,
+            cpu_millis=max(1, round(cpu * 1000)) if cpu else None,
+        )
+
+    def any(self) -> bool:
+        return self.memory is not None or self.cpu_millis is not None
+
+
+@dataclass
+class Placement:
+    """The cgroup directories one container run lives in, and how its limits are enforced."""
+
+    v2: str | None = None
+    v1: dict[str, str] = field(default_factory=dict)  # controller -> directory
+    rlimit_memory: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def directories(self) -> list[str]:
+        return [d for d in (self.v2, *self.v1.values()) if d]
+
+
+def _v2_root() -> str | None:
+    for root in V2_ROOTS:
+        if os.path.exists(os.path.join(root, "cgroup.procs")) and os.path.exists(
+            os.path.join(root, "cgroup.controllers")
+        ):
+            return root
+    return None
+
+
+def _write(path: str, value: str) -> bool:
+    try:
+        with open(path, "w") as f:
+            f.write(value)
+        return True
+    except OSError:
+        return False
+
+
+def _make(directory: str) -> bool:
+    try:
+        os.makedirs(directory, exist_ok=True)
+        return True
+    except OSError:
+        return False
+
+
+def create(run_id: str, limits: Limits) -> Placement:
+    """Make the run's cgroups and set its limits, as far as this machine allows."""
+    placement = Placement()
+    root = _v2_root()
+    v2_controllers: set[str] = set()
+    if root is not None:
+        directory = os.path.join(root, PARENT, run_id)
+        if _make(directory):
+            placement.v2 = directory
+            with contextlib.suppress(OSError), open(os.path.join(root, "cgroup.subtree_control")) as f:
+                v2_controllers = set(f.read().split())
+            if v2_controllers:
+                # Controllers must be passed down to kjob's own parent before a run can use them.
+                _write(
+                    os.path.join(root, PARENT, "cgroup.subtree_control"),
+                    " ".join(f"+{c}" for c in v2_controllers),
+                )
+    if limits.memory is not None:
+        if (
+            placement.v2
+            and "memory" in v2_controllers
+            and _write(os.path.join(placement.v2, "memory.max"), str(limits.memory))
+        ):
+            placement.notes.append("memory limit: cgroup v2")
+            _write(os.path.join(placement.v2, "memory.swap.max"), "0")
+        elif _v1("memory", run_id, placement) and _write(
+            os.path.join(placement.v1["memory"], "memory.limit_in_bytes"), str(limits.memory)
+        ):
+            placement.notes.append("memory limit: cgroup v1")
+            _write(os.path.join(placement.v1["memory"], "memory.memsw.limit_in_bytes"), str(limits.memory))
+        else:
+            placement.rlimit_memory = limits.memory
+            placement.notes.append("memory limit: RLIMIT_AS (cgroups are not writable here)")
+    if limits.cpu_millis is not None:
+        quota = max(1000, limits.cpu_millis * CPU_PERIOD_US // 1000)
+        if (
+            placement.v2
+            and "cpu" in v2_controllers
+            and _write(os.path.join(placement.v2, "cpu.max"), f"{quota} {CPU_PERIOD_US}")
+        ):
+            placement.notes.append("cpu limit: cgroup v2")
+        elif (
+            _v1("cpu", run_id, placement)
+            and _write(os.path.join(placement.v1["cpu"], "cpu.cfs_period_us"), str(CPU_PERIOD_US))
+            and _write(os.path.join(placement.v1["cpu"], "cpu.cfs_quota_us"), str(quota))
+        ):
+            placement.notes.append("cpu limit: cgroup v1")
+        else:
+            placement.notes.append(
+                "cpu limit: not enforced (no writable cpu cgroup; no rlimit matches a rate)"
+            )
+    return placement
+
+
+def _v1(controller: str, run_id: str, placement: Placement) -> bool:
+    base = os.path.join(V1_ROOT, controller)
+    if not os.path.exists(os.path.join(base, "cgroup.procs")) or os.path.exists(
+        os.path.join(base, "cgroup.controllers")
+    ):
+        return False
+    directory = os.path.join(base, PARENT, run_id)
+    if _make(directory):
+        placement.v1[controller] = directory
+        return True
+    return False
+
+
+def join(placement: Placement | None) -> None:
+    """Move the calling process (a container's main process, before exec) into the run's cgroups."""
+    if placement is None:
+        return
+    for directory in placement.directories():
+        _write(os.path.join(directory, "cgroup.procs"), "0")
+    if placement.rlimit_memory is not None:
+        import resource
+
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (placement.rlimit_memory, placement.rlimit_memory))
+
+
+def procs(placement: Placement | None) -> list[int]:
+    out: set[int] = set()
+    for directory in placement.directories() if placement else []:
+        with contextlib.suppress(OSError, ValueError), open(os.path.join(directory, "cgroup.procs")) as f:
+            out.update(int(line) for line in f if line.strip())
+    return sorted(out)
+
+
+def kill(placement: Placement | None, sig: int = signal.SIGKILL) -> None:
+    """Signal every process of the run, wherever it moved in the process tree."""
+    if placement is None:
+        return
+    if sig == signal.SIGKILL and placement.v2 and _write(os.path.join(placement.v2, "cgroup.kill"), "1"):
+        return
+    for pid in procs(placement):
+        with contextlib.suppress(OSError):
+            os.kill(pid, sig)
+
+
+def oom_killed(placement: Placement | None) -> bool:
+    """Whether the kernel's OOM killer acted inside the run's memory cgroup."""
+    if placement is None:
+        return False
+    candidates = []
+    if placement.v2:
+        candidates.append(os.path.join(placement.v2, "memory.events"))
+    if "memory" in placement.v1:
+        candidates.append(os.path.join(placement.v1["memory"], "memory.oom_control"))
+    for path in candidates:
+        with contextlib.suppress(OSError), open(path) as f:
+            for line in f:
+                key, _, value = line.partition(" ")
+                if key == "oom_kill" and value.strip().isdigit() and int(value) > 0:
+                    return True
+    return False
+
+
+def remove(placement: Placement | None) -> None:
+    """Remove the run's cgroups once they are empty (a cgroup with processes cannot be removed)."""
+    for directory in placement.directories() if placement else []:
+        for _ in range(50):
+            try:
+                os.rmdir(directory)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                kill(placement)
+                time.sleep(0.01)

@@ -1,0 +1,133 @@
+"""Resource limits and cgroups: quantities, memory limits ending in OOMKilled, cpu limits throttling."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from kjob import cgroups
+from kjob.cgroups import Limits, parse_quantity
+from tests.conftest import wait_until
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("128Mi", 128 * 2**20),
+        ("1Gi", 2**30),
+        ("500M", 500e6),
+        ("1k", 1000),
+        ("500m", 0.5),
+        ("2", 2),
+        ("1.5", 1.5),
+        ("2e3", 2000),
+    ],
+)
+def test_parse_quantity(text: str, value: float) -> None:
+    assert parse_quantity(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["", "abc", "12XB", "-"])
+def test_parse_quantity_rejects_garbage(text: str) -> None:
+    assert parse_quantity(text) is None
+
+
+def test_limits_from_container() -> None:
+    c = {"resources": {"limits": {"memory": "64Mi", "cpu": "250m"}, "requests": {"cpu": "100m"}}}
+    assert Limits.from_container(c) == Limits(memory=64 * 2**20, cpu_millis=250)
+    assert not Limits.from_container({}).any()
+
+
+def _memory_cgroup_writable() -> bool:
+    probe = cgroups.create("kjob-probe", Limits(memory=64 * 2**20))
+    try:
+        return any("cgroup" in note for note in probe.notes)
+    finally:
+        cgroups.remove(probe)
+
+
+def _job(name: str, limits: dict[str, str], script: str) -> str:
+    return json.dumps(
+        {
+            "apiVersion": "batch/v1",
+            "kind": "Job",
+            "metadata": {"name": name},
+            "spec": {
+                "backoffLimit": 0,
+                "template": {
+                    "spec": {
+                        "restartPolicy": "Never",
+                        "containers": [
+                            {
+                                "name": "c",
+                                "image": "python",
+                                "resources": {"limits": limits},
+                                "command": ["python3", "-c", script],
+                            }
+                        ],
+                    }
+                },
+            },
+        }
+    )
+
+
+@pytest.mark.integration
+def test_memory_limit_ends_in_oom_killed(kjob_proc, home: Path) -> None:
+    kjob_proc(
+        "create",
+        "-f",
+        "-",
+        input=_job("hog", {"memory": "50Mi"}, "x = bytearray(300 * 2**20); print('survived')"),
+    )
+    kjob_proc("wait", "--for=condition=failed", "job/hog", "--timeout=30s")
+    pod = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"][0]
+    term = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    if _memory_cgroup_writable():
+        assert (term["reason"], term["exitCode"]) == ("OOMKilled", 137)
+        assert re.search(r"hog-\w{5} +0/1 +OOMKilled", kjob_proc("get", "pods").stdout)
+    else:
+        # RLIMIT_AS: the allocation fails inside the program, and describe says how the limit was kept.
+        assert term["reason"] == "Error"
+        assert "memory limit: RLIMIT_AS" in kjob_proc("describe", "pod", pod["metadata"]["name"]).stdout
+    assert "survived" not in kjob_proc("logs", pod["metadata"]["name"]).stdout
+
+
+@pytest.mark.integration
+def test_cpu_limit_throttles(kjob_proc) -> None:
+    script = (
+        "import time\nend = time.time() + 1.5\nwhile time.time() < end: pass\n"
+        "print(round(time.process_time(), 2))"
+    )
+    kjob_proc("create", "-f", "-", input=_job("busy", {"cpu": "100m"}, script))
+    r = kjob_proc("wait", "--for=condition=complete", "job/busy", "--timeout=30s")
+    assert r.exit_code == 0, r.stderr
+    pod = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"][0]["metadata"]["name"]
+    used = float(kjob_proc("logs", pod).stdout.strip())
+    probe = cgroups.create("kjob-probe-cpu", Limits(cpu_millis=100))
+    enforced = any("cgroup" in note for note in probe.notes)
+    cgroups.remove(probe)
+    if enforced:
+        assert used < 0.6  # 1.5 s of wall time at a tenth of a core
+    else:
+        assert "cpu limit: not enforced" in kjob_proc("describe", "pod", pod).stdout
+
+
+@pytest.mark.integration
+def test_run_cgroups_are_removed_after_the_run(kjob_proc) -> None:
+    kjob_proc("create", "-f", "-", input=_job("tidy", {"memory": "64Mi"}, "print(1)"))
+    kjob_proc("wait", "--for=condition=complete", "job/tidy", "--timeout=30s")
+    uid = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"][0]["metadata"]["uid"]
+    leftovers = (
+        [
+            p
+            for root in ("/sys/fs/cgroup/memory/kjob", "/sys/fs/cgroup/unified/kjob", "/sys/fs/cgroup/kjob")
+            for p in Path(root).glob(f"{uid}-*")
+        ]
+        if Path("/sys/fs/cgroup").exists()
+        else []
+    )
+    wait_until(lambda: not [p for p in leftovers if p.exists()], timeout=5)
