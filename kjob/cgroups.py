@@ -174,6 +174,21 @@ def _v1(controller: str, run_id: str, placement: Placement) -> bool:
     return False
 
 
+def find(run_id: str) -> Placement:
+    """The cgroups a run was given, found by name (for a run whose shim is gone)."""
+    placement = Placement()
+    for root in V2_ROOTS:
+        directory = os.path.join(root, PARENT, run_id)
+        if os.path.isdir(directory) and os.path.exists(os.path.join(directory, "cgroup.kill")):
+            placement.v2 = directory
+            break
+    for controller in ("memory", "cpu"):
+        directory = os.path.join(V1_ROOT, controller, PARENT, run_id)
+        if os.path.isdir(directory):
+            placement.v1[controller] = directory
+    return placement
+
+
 def join(placement: Placement | None) -> None:
     """Move the calling process (a container's main process, before exec) into the run's cgroups."""
     if placement is None:

@@ -56,6 +56,8 @@ class PodSync:
     # Containers whose current attempt has a run (launched earlier or in this pass).
     launched: set[str] = field(default_factory=set)
     backoff_scale: float = 1.0
+    # Runs whose shim vanished without a word: whatever is left of them must be killed.
+    lost: list[tuple[str, int]] = field(default_factory=list)
 
     def wake_at(self, when: float) -> None:
         self.requeue_at = when if self.requeue_at is None else min(self.requeue_at, when)
@@ -250,6 +252,7 @@ def _observe(pod: Obj, cs: Obj, observe: Observe, now: float, result: PodSync, i
             result.wake_at(launched_at + LAUNCH_TIMEOUT)
         return
     # The shim is gone without a word: the kubelet's answer when a container cannot be found.
+    result.lost.append((cs["name"], attempt))
     cs["state"] = {
         "terminated": {
             "exitCode": 137,

@@ -21,6 +21,7 @@ MAX_LOG_RECORD = 16 * 1024
 # The kubelet never waits less than this between SIGTERM and SIGKILL.
 MIN_GRACE_PERIOD = 2.0
 PR_SET_NAME = 15
+EXIT_RECORD_TRIES = 1200  # ten minutes of a full disk
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -211,6 +212,7 @@ def _shim_main(spec: RunSpec) -> None:
         try:
             os.setpgid(0, 0)
             cgroups.join(placement)
+            os.umask(0o022)  # the container's files are made as in any container, not kjob's private way
             os.dup2(out_w, 1)
             os.dup2(err_w, 2)
             for fd in (out_r, out_w, err_r, err_w, exec_r, log_fd, wake_r, wake_w):
@@ -292,7 +294,13 @@ def _shim_main(spec: RunSpec) -> None:
         reason = "Completed" if code == 0 else ("OOMKilled" if oom and code == 137 else "Error")
         record = _exit_record(code, signum, reason, "", finished)
     record["startedAt"] = started
-    _write_json(exit_file, record)
+    # A full disk must not lose the result: keep trying while the container's exit is the only news.
+    for _ in range(EXIT_RECORD_TRIES):
+        try:
+            _write_json(exit_file, record)
+            break
+        except OSError:
+            time.sleep(0.5)
     _notify(spec.notify)
 
 
@@ -516,6 +524,20 @@ def request_stop(run_dir: Path, container: str, attempt: int, grace: float) -> b
     except OSError:
         return False
     return True
+
+
+def kill_lost_run(run_dir: Path, container: str, attempt: int) -> None:
+    """Kill what is left of a run whose shim died: its cgroups, and its process group."""
+    from kjob import cgroups
+
+    run_id = f"{run_dir.name}-{container}-{attempt}"
+    placement = cgroups.find(run_id)
+    cgroups.kill(placement)
+    cgroups.remove(placement)
+    state = read_state(run_dir, container, attempt)
+    if state.pid:
+        with contextlib.suppress(OSError):
+            os.killpg(state.pid, signal.SIGKILL)
 
 
 def parse_log_line(line: bytes) -> tuple[str, str, bool, bytes] | None:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from kjob.errors import StoreError
 from kjob.objects import (
     TRACKING_FINALIZER,
     Obj,
@@ -32,6 +33,7 @@ SOCKET_NAME = "worker.sock"
 WATCH_DIR = "watch"
 LOG_NAME = "worker.log"
 FOREGROUND = "foregroundDeletion"
+STORE_RETRY = 1.0
 # Passes in a row while each one still changes something, before the loop sleeps again.
 MAX_PASSES = 20
 
@@ -227,13 +229,21 @@ class Worker:
         """One wake-up: passes until nothing changes, then sleep. True when the worker should exit."""
         for _ in range(MAX_PASSES):
             self.due = None
-            with self.store.lock(), self.store.cached():
-                changed, work = self.run_pass()
-                if not work and not self.pidfds:
-                    # Give up the singleton lock while still holding the store lock, so a CLI
-                    # that writes next finds no worker and starts a fresh one.
-                    self.release()
-                    return True
+            try:
+                with self.store.lock(), self.store.cached():
+                    changed, work = self.run_pass()
+                    if not work and not self.pidfds:
+                        # Give up the singleton lock while still holding the store lock, so a CLI
+                        # that writes next finds no worker and starts a fresh one.
+                        self.release()
+                        if changed:
+                            self.notify_watchers()  # the last change must reach waiting commands too
+                        return True
+            except StoreError as e:
+                # A full or read-only disk: the containers go on; try again a little later.
+                log(f"pass failed, retrying in {STORE_RETRY}s: {e.message}")
+                self.wake_at(time.time() + STORE_RETRY)
+                break
             if changed:
                 self.notify_watchers()
             else:
@@ -507,6 +517,8 @@ class Worker:
         for stop in result.stop:
             runtime.request_stop(run_dir, stop.container, stop.attempt, stop.grace)
             stopping.add(stop.container)
+        for container, attempt in result.lost:
+            runtime.kill_lost_run(run_dir, container, attempt)
         for ev in result.events:
             self.record_event(pod, ev.type, ev.reason, ev.message, ev.source, now, ev.field_path)
         changed = new != pod
@@ -724,6 +736,7 @@ def _set_process_name(name: bytes) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    os.umask(0o077)  # state, logs and sockets are the user's alone
     store = Store(args[0] if args else None)
     try:
         return Worker(store).run()

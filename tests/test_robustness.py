@@ -1,0 +1,369 @@
+"""Nothing lost, nothing left running, nothing let in: kjob under concurrency, a killed worker,
+interrupted writes, a full or read-only disk, and load."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kjob.store import Store
+from tests.conftest import ROOT, job_manifest, wait_until
+
+pytestmark = pytest.mark.integration
+FIXTURE_STATE = Path(__file__).parent / "fixtures" / "state-v1"
+
+
+def kjob_popen(home: Path, *args: str, stdin: str | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "kjob", *args],
+        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)},
+    )
+
+
+def job_status(kjob_proc: Any, name: str) -> dict[str, Any]:
+    r = kjob_proc("get", "job", name, "-o", "json")
+    return json.loads(r.stdout)["status"] if r.exit_code == 0 else {}
+
+
+def finished(status: dict[str, Any]) -> str | None:
+    for cond in status.get("conditions", []):
+        if cond["type"] in ("Complete", "Failed") and cond["status"] == "True":
+            return str(cond["type"])
+    return None
+
+
+def worker_pid(home: Path) -> int | None:
+    try:
+        pid = int((home / "worker.lock").read_text().strip())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------- concurrency
+
+
+def test_fifty_creates_at_once_all_exist_and_run(kjob_proc, home: Path) -> None:
+    procs = [
+        kjob_popen(home, "create", "-f", "-", stdin=job_manifest(f"many-{i:02d}", "true")) for i in range(50)
+    ]
+    for i, proc in enumerate(procs):
+        out, err = proc.communicate(input=job_manifest(f"many-{i:02d}", "true"), timeout=60)
+        assert (proc.returncode, out) == (0, f"job.batch/many-{i:02d} created\n"), err
+    names = [
+        j["metadata"]["name"] for j in json.loads(kjob_proc("get", "jobs", "-o", "json").stdout)["items"]
+    ]
+    assert names == [f"many-{i:02d}" for i in range(50)]
+    wait_until(
+        lambda: all(finished(job_status(kjob_proc, f"many-{i:02d}")) == "Complete" for i in range(50)),
+        timeout=90,
+    )
+    pods = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
+    assert len(pods) == 50
+
+
+def test_ten_creates_of_one_name_one_wins(kjob_proc, home: Path) -> None:
+    text = job_manifest("contested", "true", suspend=True)
+    procs = [kjob_popen(home, "create", "-f", "-", stdin=text) for _ in range(10)]
+    results = [(p.communicate(input=text, timeout=60), p.returncode) for p in procs]
+    wins = [out for (out, _), code in results if code == 0]
+    losses = [err for (_, err), code in results if code == 1]
+    assert wins == ["job.batch/contested created\n"]
+    assert (
+        losses
+        == [
+            'Error from server (AlreadyExists): error when creating "STDIN": jobs.batch "contested" already exists\n'
+        ]
+        * 9
+    )
+
+
+def test_patches_racing_the_worker_lose_no_update(kjob_proc, home: Path) -> None:
+    kjob_proc("create", "-f", "-", input=job_manifest("racy", "sleep 0.05", parallelism=4, completions=40))
+    patches = [
+        kjob_popen(
+            home,
+            "patch",
+            "job",
+            "racy",
+            "--type=merge",
+            "-p",
+            json.dumps({"metadata": {"labels": {f"k{i}": "v"}}}),
+        )
+        for i in range(12)
+    ]
+    for p in patches:
+        p.communicate(timeout=60)
+        assert p.returncode == 0
+    wait_until(lambda: finished(job_status(kjob_proc, "racy")) == "Complete", timeout=90)
+    job = json.loads(kjob_proc("get", "job", "racy", "-o", "json").stdout)
+    assert {f"k{i}" for i in range(12)} <= set(job["metadata"]["labels"])  # every patch landed
+    assert job["status"]["succeeded"] == 40  # and every status write too
+
+
+# ---------------------------------------------------------------- a killed worker
+
+
+def test_worker_killed_again_and_again_changes_no_outcome(
+    kjob_proc, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KJOB_BACKOFF_SCALE", "0.01")
+    # Every index fails once, then succeeds: whatever happens to the worker, 8 failed and 8 succeeded.
+    marker = f"{tmp_path}/seen-$JOB_COMPLETION_INDEX"
+    script = f"sleep 0.1; if [ -e {marker} ]; then exit 0; fi; touch {marker}; exit 1"
+    kjob_proc(
+        "create",
+        "-f",
+        "-",
+        input=job_manifest(
+            "chaos", script, completionMode="Indexed", completions=8, parallelism=3, backoffLimit=20
+        ),
+    )
+    rng = random.Random(7)
+    kills = 0
+    deadline = time.time() + 120
+    while not finished(job_status(kjob_proc, "chaos")):
+        assert time.time() < deadline, job_status(kjob_proc, "chaos")
+        time.sleep(rng.uniform(0.02, 0.25))
+        pid = worker_pid(home)
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            kills += 1
+        kjob_proc("get", "pods")  # finds unfinished work and no worker: starts one
+    assert kills >= 5
+    status = job_status(kjob_proc, "chaos")
+    assert finished(status) == "Complete"
+    assert (status["succeeded"], status["failed"], status["completedIndexes"]) == (8, 8, "0-7")
+    pods = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
+    phases = sorted(
+        (p["metadata"]["annotations"]["batch.kubernetes.io/job-completion-index"], p["status"]["phase"])
+        for p in pods
+    )
+    assert phases == sorted(
+        [(str(i), "Failed") for i in range(8)] + [(str(i), "Succeeded") for i in range(8)]
+    )
+
+
+def test_a_lost_container_result_ends_as_container_status_unknown(kjob_proc, home: Path) -> None:
+    kjob_proc("create", "-f", "-", input=job_manifest("lost", "sleep 300", backoffLimit=0))
+    wait_until(lambda: "Running" in kjob_proc("get", "pods").stdout)
+    pid_file = next((home / "run").glob("*/c.0.pid"))
+    shim = json.loads(pid_file.read_text())
+    container = shim["pid"]
+    os.kill(shim["shim"], signal.SIGKILL)  # the result can no longer be recorded
+    wait_until(lambda: finished(job_status(kjob_proc, "lost")) == "Failed", timeout=30)
+    pod = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"][0]
+    term = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert (term["reason"], term["exitCode"]) == ("ContainerStatusUnknown", 137)
+    assert job_status(kjob_proc, "lost")["failed"] == 1
+    wait_until(
+        lambda: (
+            not Path(f"/proc/{container}").exists()
+            or "Z" in Path(f"/proc/{container}/stat").read_text().split(") ")[1][:1]
+        )
+    )
+
+
+# ---------------------------------------------------------------- the store
+
+
+def _writer(home: str) -> None:
+    store = Store(home)
+    n = 0
+    while True:
+        n += 1
+        with store.lock():
+            obj = store.get("jobs", "default", "torn") or {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": {"name": "torn", "namespace": "default"},
+            }
+            obj["spec"] = {"version": n, "padding": "x" * (50_000 + n % 997)}
+            if "resourceVersion" in obj["metadata"]:
+                store.update("jobs", obj)
+            else:
+                store.create("jobs", obj)
+
+
+def test_interrupted_writes_leave_old_or_new_never_torn(tmp_path: Path) -> None:
+    import multiprocessing
+
+    home = str(tmp_path / "store")
+    ctx = multiprocessing.get_context("fork")
+    last = 0
+    for _ in range(40):
+        proc = ctx.Process(target=_writer, args=(home,))
+        proc.start()
+        time.sleep(random.uniform(0.005, 0.05))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.join()
+        obj = Store(home).get("jobs", "default", "torn")
+        if obj is None:
+            continue
+        assert len(obj["spec"]["padding"]) == 50_000 + obj["spec"]["version"] % 997  # whole, never torn
+        assert int(obj["metadata"]["resourceVersion"]) >= last  # never back, even after a crash
+        last = int(obj["metadata"]["resourceVersion"])
+    assert Store(home).corrupt == []
+
+
+def test_state_written_by_this_release_keeps_loading(kjob_proc, home: Path) -> None:
+    shutil.copytree(FIXTURE_STATE, home)
+    r = kjob_proc("get", "jobs")
+    assert r.stdout.splitlines()[1].split()[:3] == ["job-count", "1/1", "1s"], r.stderr
+    pods = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
+    assert [p["status"]["phase"] for p in pods] == ["Succeeded"]
+    assert kjob_proc("logs", pods[0]["metadata"]["name"]).stdout == "3\n2\n1\n"
+    assert (
+        "Pods Statuses:    0 Running / 1 Succeeded / 0 Failed"
+        in kjob_proc("describe", "job", "job-count").stdout
+    )
+
+
+# ---------------------------------------------------------------- a full or read-only disk
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Any:
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+        != 0
+    ):
+        pytest.skip("cannot mount a small tmpfs here")
+    yield mount
+    from tests.conftest import stop_everything
+
+    stop_everything(mount / "home")
+    subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_full_disk_fails_cleanly_and_keeps_objects(small_disk: Path) -> None:
+    home = small_disk / "home"
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+
+    def kjob(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kjob", *args], input=stdin, capture_output=True, text=True, env=env
+        )
+
+    assert kjob("create", "-f", "-", stdin=job_manifest("first", "true", suspend=True)).returncode == 0
+    (small_disk / "filler").write_bytes(b"\0" * (small_disk.stat().st_size or 0))
+    with open(small_disk / "filler", "ab") as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+                f.flush()
+        except OSError:
+            pass
+    r = kjob("create", "-f", "-", stdin=job_manifest("second", "true", suspend=True))
+    assert r.returncode == 1
+    assert (
+        len(r.stderr.splitlines()) == 1
+        and "No space left on device" in r.stderr
+        and "Traceback" not in r.stderr
+    )
+    assert kjob("get", "jobs", "first").returncode == 0
+    assert kjob("get", "jobs", "second").returncode == 1
+
+
+def _no_worker(home: Path) -> bool:
+    from tests.conftest import _pids_of
+
+    return not _pids_of(home)
+
+
+def test_read_only_disk_fails_cleanly(small_disk: Path) -> None:
+    home = small_disk / "home"
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, "-m", "kjob", "create", "-f", "-"],
+        input=job_manifest("kept", "true", suspend=True),
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    wait_until(lambda: _no_worker(home))  # an idle worker exits; a busy mount cannot be remounted
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "kjob", "delete", "jobs", "kept"], capture_output=True, text=True, env=env
+    )
+    assert r.returncode == 1
+    assert len(r.stderr.splitlines()) == 1 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+    r = subprocess.run(
+        [sys.executable, "-m", "kjob", "get", "jobs", "kept"], capture_output=True, text=True, env=env
+    )
+    assert r.returncode == 0 and "kept" in r.stdout
+
+
+def test_logs_on_a_full_disk_do_not_stop_the_worker(small_disk: Path) -> None:
+    home = small_disk / "home"
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+
+    def kjob(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kjob", *args], input=stdin, capture_output=True, text=True, env=env
+        )
+
+    # 2 MB of output, then a pause in which the test frees the disk again.
+    script = "yes 0123456789012345678901234567890123456789 | head -n 50000; sleep 2; echo done"
+    assert kjob("create", "-f", "-", stdin=job_manifest("chatty", script, suspend=True)).returncode == 0
+    filler = small_disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    filler.write_bytes(b"\0" * max(0, filler.stat().st_size - 64 * 1024))  # leave room for the objects only
+    assert kjob("patch", "job", "chatty", "-p", '{"spec":{"suspend":false}}').returncode == 0
+    wait_until(lambda: "Running" in kjob("get", "pods").stdout, timeout=30)
+    time.sleep(1)  # the log is now hitting the full disk
+    filler.unlink()
+    wait_until(
+        lambda: (
+            finished(json.loads(kjob("get", "job", "chatty", "-o", "json").stdout)["status"]) == "Complete"
+        ),
+        timeout=60,
+    )
+    assert "worker crashed" not in (home / "worker.log").read_text()
+
+
+# ---------------------------------------------------------------- files are the user's alone
+
+
+def test_state_files_are_private(kjob_proc, home: Path) -> None:
+    kjob_proc("create", "-f", "-", input=job_manifest("private", "echo secret"))
+    wait_until(lambda: finished(job_status(kjob_proc, "private")) == "Complete")
+    assert (home.stat().st_mode & 0o777) == 0o700
+    for path in home.rglob("*"):
+        if path.is_symlink() or path.is_socket():
+            continue
+        mode = path.stat().st_mode & 0o777
+        if (
+            path.is_dir()
+            or path.suffix in (".json", ".log")
+            or path.name in ("store.lock", "worker.log", "resourceversion")
+        ):
+            assert mode & 0o077 == 0, path
