@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 from dataclasses import dataclass, field
@@ -80,9 +81,98 @@ def read_sources(paths: list[str], stdin: IO[str] | None) -> list[tuple[str, str
     return out
 
 
+DRY_RUN_NONE, DRY_RUN_CLIENT, DRY_RUN_SERVER = "none", "client", "server"
+# kubectl's --dry-run without a value (NoOptDefVal): the deprecated spelling of --dry-run=client.
+DRY_RUN_BARE = "unchanged"
+_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+
+
+def dry_run_strategy(value: str) -> tuple[str, str | None]:
+    """cmdutil.GetDryRunStrategy: the strategy, and the deprecation warning klog would print."""
+    if value == DRY_RUN_BARE:
+        return DRY_RUN_CLIENT, "--dry-run is deprecated and can be replaced with --dry-run=client."
+    if value in (DRY_RUN_CLIENT, DRY_RUN_SERVER, DRY_RUN_NONE):
+        return value, None
+    if value in _GO_TRUE or value in _GO_FALSE:
+        to = DRY_RUN_CLIENT if value in _GO_TRUE else DRY_RUN_NONE
+        return to, f"--dry-run={value} is deprecated (boolean value) and can be replaced with --dry-run={to}."
+    raise PlainError(f'Invalid dry-run value ({value}). Must be "none", "server", or "client".')
+
+
+def dry_run_suffix(strategy: str) -> str:
+    return {DRY_RUN_CLIENT: " (dry run)", DRY_RUN_SERVER: " (server dry run)"}.get(strategy, "")
+
+
+VALIDATE_STRICT, VALIDATE_WARN, VALIDATE_IGNORE = "Strict", "Warn", "Ignore"
+
+
+def validation_directive(value: str) -> str:
+    """cmdutil.GetValidationDirective: the fieldValidation the API server is asked for."""
+    if value in _GO_TRUE:
+        return VALIDATE_STRICT
+    if value in _GO_FALSE:
+        return VALIDATE_IGNORE
+    directive = {"strict": VALIDATE_STRICT, "warn": VALIDATE_WARN, "ignore": VALIDATE_IGNORE}.get(value)
+    if directive is None:
+        raise PlainError(
+            f'invalid - validate option "{value}"; must be one of: strict (or true), warn, ignore (or false)'
+        )
+    return directive
+
+
+_UNKNOWN_FIELD = re.compile(r'unknown field "((?:[^"\\]|\\.)*)"')
+
+
+def check_fields(
+    manifest: Any, obj: Obj, source: str, verb: str, cache_dir: str, validation: str
+) -> list[str]:
+    """The API server's field validation under a fieldValidation directive.
+
+    Strict raises what the server answers; Warn and Ignore drop unknown fields from obj (Warn also
+    returns the server's `Warning: unknown field "..."` lines). Type errors fail in every mode.
+    """
+    try:
+        manifest.check_fields(obj, source, verb=verb, cache_dir=cache_dir)
+        return []
+    except BadRequest as e:
+        if validation == VALIDATE_STRICT or "strict decoding error: " not in e.text:
+            raise
+        paths = _UNKNOWN_FIELD.findall(e.text.split("strict decoding error: ", 1)[1])
+    for path in paths:
+        _drop_path(obj, path)
+    return [f'Warning: unknown field "{p}"' for p in paths] if validation == VALIDATE_WARN else []
+
+
+def _drop_path(obj: Any, path: str) -> None:
+    """Remove the field at a strict-decoding path (`spec.template.spec.containers[0].x`)."""
+    parts = [p for p in re.split(r"\.|(\[\d+\])", path) if p]
+    node = obj
+    i = 0
+    while i < len(parts) - 1 and node is not None:
+        part = parts[i]
+        if part.startswith("[") and isinstance(node, list):
+            index = int(part[1:-1])
+            node = node[index] if index < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return
+        i += 1
+    if isinstance(node, dict):
+        node.pop(parts[-1], None)
+
+
 def create_from_sources(
-    store: Store, sources: list[tuple[str, str]], namespace: str, namespace_explicit: bool
+    store: Store,
+    sources: list[tuple[str, str]],
+    namespace: str,
+    namespace_explicit: bool,
+    dry_run: str = DRY_RUN_NONE,
+    validation: str = VALIDATE_STRICT,
+    save_config: bool = False,
 ) -> list[Outcome]:
+    """kubectl create -f: every Job of every source, each created (or dry-run) on its own."""
     from kjob import manifest
 
     outcomes: list[Outcome] = []
@@ -93,34 +183,227 @@ def create_from_sources(
             outcomes.append(Outcome(error=e))
             continue
         for doc in docs:
-            outcomes.append(_create_one(store, manifest, doc, source, namespace, namespace_explicit))
+            outcomes.append(
+                _create_one(
+                    store,
+                    manifest,
+                    doc,
+                    source,
+                    namespace,
+                    namespace_explicit,
+                    dry_run,
+                    validation,
+                    save_config,
+                )
+            )
     if not outcomes:
         outcomes.append(Outcome(error=PlainError("no objects passed to create")))
-    if any(o.obj is not None for o in outcomes):
+    if dry_run == DRY_RUN_NONE and any(o.obj is not None for o in outcomes):
         worker.ensure_running(store)
     return outcomes
 
 
 def _create_one(
-    store: Store, manifest: Any, doc: Obj, source: str, namespace: str, explicit: bool
+    store: Store,
+    manifest: Any,
+    doc: Obj,
+    source: str,
+    namespace: str,
+    explicit: bool,
+    dry_run: str,
+    validation: str,
+    save_config: bool,
 ) -> Outcome:
+    from kjob import apply
+
     context = f'error when creating "{source}": '
+    warnings: list[str] = []
     try:
-        manifest.check_fields(doc, source, cache_dir=str(store.home / "cache"))
+        # The builder fills in the namespace and checks an explicit one before anything is sent.
         job = manifest.prepare_job(doc, namespace, now(), namespace_explicit=explicit, context=context)
+        sent = copy.deepcopy(doc)
+        sent.setdefault("metadata", {})["namespace"] = name_space(job)
+        if save_config:
+            sent = apply.with_last_applied(sent)
+        if dry_run == DRY_RUN_CLIENT:
+            # Nothing reaches the server: no field validation, no defaults.
+            return Outcome(line=f"{kind_prefix(sent)}/{name_of(sent)} created (dry run)", obj=sent)
+        warnings = check_fields(manifest, sent, source, "creating", str(store.home / "cache"), validation)
+        job = manifest.prepare_job(sent, namespace, now(), namespace_explicit=explicit, context=context)
         manifest.validate_job_or_raise(job)
-        with store.lock():
-            store.create("jobs", job)
+        if dry_run == DRY_RUN_NONE:
+            with store.lock():
+                store.create("jobs", job)
     except AlreadyExists as e:
-        return Outcome(error=AlreadyExists(e.resource, e.name, context))
+        return Outcome(error=AlreadyExists(e.resource, e.name, context), warnings=warnings)
     except KjobError as e:
-        return Outcome(error=e)
-    warnings = [
+        return Outcome(error=e, warnings=warnings)
+    warnings += [
         f'Warning: container "{c}" has no command: kjob runs containers on this machine, without the '
         "image's entrypoint, so it cannot start"
         for c in manifest.missing_command_containers(job)
     ]
-    return Outcome(line=f"{kind_prefix(job)}/{name_of(job)} created", obj=job, warnings=warnings)
+    line = f"{kind_prefix(job)}/{name_of(job)} created{dry_run_suffix(dry_run)}"
+    return Outcome(line=line, obj=job, warnings=warnings)
+
+
+def name_space(obj: Obj) -> str:
+    meta = obj.get("metadata")
+    return str(meta.get("namespace") or "") if isinstance(meta, dict) else ""
+
+
+# ---------------------------------------------------------------- create job (the imperative form)
+
+_CRONJOB_TYPES = ("cronjob", "cronjobs", "cj", "cronjob.batch", "cronjobs.batch", "cronjobs.v1.batch")
+_GO_TYPES = {"jobs": "*v1.Job", "pods": "*v1.Pod", "events": "*v1.Event"}
+
+
+def job_from_image(name: str, image: str, command: list[str], namespace: str, explicit: bool) -> Obj:
+    """createJob of kubectl create job: one container named after the job, restartPolicy Never, and
+    the zero values a typed batchv1.Job serialises (`creationTimestamp: null`, `resources: {}`)."""
+    container: Obj = {"name": name, "image": image}
+    if command:
+        container["command"] = list(command)
+    container["resources"] = {}
+    meta: Obj = {"name": name}
+    if explicit:
+        meta["namespace"] = namespace
+    meta["creationTimestamp"] = None
+    return {
+        "kind": "Job",
+        "apiVersion": "batch/v1",
+        "metadata": meta,
+        "spec": {
+            "template": {
+                "metadata": {"creationTimestamp": None},
+                "spec": {"containers": [container], "restartPolicy": "Never"},
+            }
+        },
+        "status": {},
+    }
+
+
+def job_from_resource(store: Store, namespace: str, text: str) -> Obj:
+    """--from=TYPE/NAME: kubectl only copies CronJobs, and kjob has none."""
+    kind_text, _, name = text.partition("/")
+    if kind_text.lower() in _CRONJOB_TYPES:
+        if not name:
+            raise PlainError("resource(s) were provided, but no name was specified")
+        raise NotFound("cronjobs.batch", name)
+    kind = resolve_resource(kind_text)
+    if not name:
+        raise PlainError("resource(s) were provided, but no name was specified")
+    if store.get(kind, namespace, name) is None:
+        raise NotFound(SERVER_RESOURCE[kind], name)
+    raise PlainError(f"unknown object type {_GO_TYPES[kind]}")
+
+
+def create_job(store: Store, job: Obj, namespace: str, dry_run: str) -> Outcome:
+    """The Create call of kubectl create job; the server's errors come back wrapped as kubectl wraps them."""
+    from kjob import manifest
+
+    try:
+        stored = manifest.prepare_job(job, namespace, now())
+        causes = manifest.validate_job(stored)
+        if causes:
+            shown = causes[0] if len(causes) == 1 else "[" + ", ".join(causes) + "]"
+            raise PlainError(f'Job.batch "{name_of(stored)}" is invalid: {shown}')
+        if dry_run == DRY_RUN_NONE:
+            with store.lock():
+                store.create("jobs", stored)
+    except (AlreadyExists, NotFound, BadRequest) as e:
+        return Outcome(error=PlainError(f"failed to create job: {e.text}"))
+    except PlainError as e:
+        return Outcome(error=PlainError(f"failed to create job: {e.message.removeprefix('error: ')}"))
+    if dry_run == DRY_RUN_NONE:
+        worker.ensure_running(store)
+    line = f"job.batch/{name_of(stored)} created{dry_run_suffix(dry_run)}"
+    return Outcome(line=line, obj=typed_job(stored))
+
+
+def typed_job(job: Obj) -> Obj:
+    """A stored Job as a typed batchv1.Job serialises: Go's zero values written out."""
+    out = copy.deepcopy(job)
+    template = out.setdefault("spec", {}).setdefault("template", {})
+    template.setdefault("metadata", {}).setdefault("creationTimestamp", None)
+    pod_spec = template.setdefault("spec", {})
+    for key in ("initContainers", "containers"):
+        for ctr in pod_spec.get(key) or []:
+            if isinstance(ctr, dict):
+                ctr.setdefault("resources", {})
+    out.setdefault("status", {})
+    return out
+
+
+# The Go struct field order of the types a created Job holds: typed objects are printed in it.
+# fmt: off
+_STRUCT_ORDER: dict[str, tuple[str, ...]] = {
+    "Job": (
+        "kind", "apiVersion", "metadata", "spec", "status",
+    ),
+    "ObjectMeta": (
+        "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+        "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
+        "ownerReferences", "finalizers", "managedFields",
+    ),
+    "JobSpec": (
+        "parallelism", "completions", "activeDeadlineSeconds", "podFailurePolicy", "successPolicy",
+        "backoffLimit", "backoffLimitPerIndex", "maxFailedIndexes", "selector", "manualSelector", "template",
+        "ttlSecondsAfterFinished", "completionMode", "suspend", "podReplacementPolicy", "managedBy",
+    ),
+    "LabelSelector": (
+        "matchLabels", "matchExpressions",
+    ),
+    "PodTemplateSpec": (
+        "metadata", "spec",
+    ),
+    "PodSpec": (
+        "volumes", "initContainers", "containers", "ephemeralContainers", "restartPolicy",
+        "terminationGracePeriodSeconds", "activeDeadlineSeconds", "dnsPolicy", "nodeSelector",
+        "serviceAccountName", "serviceAccount", "automountServiceAccountToken", "nodeName", "hostNetwork",
+        "hostPID", "hostIPC", "shareProcessNamespace", "securityContext", "imagePullSecrets", "hostname",
+        "subdomain", "affinity", "schedulerName", "tolerations", "hostAliases", "priorityClassName",
+        "priority", "dnsConfig", "readinessGates", "runtimeClassName", "enableServiceLinks",
+        "preemptionPolicy", "overhead", "topologySpreadConstraints", "setHostnameAsFQDN", "os", "hostUsers",
+        "schedulingGates", "resourceClaims", "resources",
+    ),
+    "Container": (
+        "name", "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resources",
+        "resizePolicy", "restartPolicy", "volumeMounts", "volumeDevices", "livenessProbe", "readinessProbe",
+        "startupProbe", "lifecycle", "terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy",
+        "securityContext", "stdin", "stdinOnce", "tty",
+    ),
+    "JobStatus": (
+        "conditions", "startTime", "completionTime", "active", "succeeded", "failed", "terminating",
+        "completedIndexes", "failedIndexes", "uncountedTerminatedPods", "ready",
+    ),
+}
+# fmt: on
+# Which struct each field of a struct holds.
+_STRUCT_FIELDS: dict[tuple[str, str], str] = {
+    ("Job", "metadata"): "ObjectMeta",
+    ("Job", "spec"): "JobSpec",
+    ("Job", "status"): "JobStatus",
+    ("JobSpec", "selector"): "LabelSelector",
+    ("JobSpec", "template"): "PodTemplateSpec",
+    ("PodTemplateSpec", "metadata"): "ObjectMeta",
+    ("PodTemplateSpec", "spec"): "PodSpec",
+    ("PodSpec", "initContainers"): "Container",
+    ("PodSpec", "containers"): "Container",
+}
+
+
+def struct_ordered(value: Any, struct: str = "Job") -> Any:
+    """Dicts re-keyed in Go struct order (fields kjob does not know follow, sorted), for typed output."""
+    if isinstance(value, list):
+        return [struct_ordered(v, struct) for v in value]
+    if not isinstance(value, dict):
+        return value
+    order = _STRUCT_ORDER.get(struct)
+    if order is None:
+        return {k: struct_ordered(value[k], "") for k in sorted(value)}
+    keys = [k for k in order if k in value] + sorted(k for k in value if k not in order)
+    return {k: struct_ordered(value[k], _STRUCT_FIELDS.get((struct, k), "")) for k in keys}
 
 
 # ---------------------------------------------------------------- patch

@@ -20,13 +20,18 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 # Each verb lives in its own module, imported only when that verb runs: start-up stays small.
 COMMANDS = {
+    "api-resources": "kjob.cli.misc",
+    "apply": "kjob.cli.create",
+    "completion": "kjob.cli.misc",
     "create": "kjob.cli.create",
     "delete": "kjob.cli.delete",
     "describe": "kjob.cli.describe",
+    "explain": "kjob.cli.misc",
     "get": "kjob.cli.get",
     "logs": "kjob.cli.logs",
     "patch": "kjob.cli.create",
     "run": "kjob.cli.runner",
+    "version": "kjob.cli.misc",
     "wait": "kjob.cli.wait",
 }
 
@@ -132,6 +137,8 @@ def main(argv: list[str] | None = None, prog_name: str = "kjob") -> NoReturn:
 
 
 def run(argv: list[str] | None = None, prog_name: str = "kjob", stdin: IO[str] | None = None) -> int:
+    # Everything kjob writes (state, logs, sockets) is the user's alone; containers get 022 back.
+    os.umask(0o077)
     try:
         cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
         return 0
