@@ -155,13 +155,34 @@ def _table_cell(value: str) -> str:
     return _escape_terminal(value)
 
 
-def format_table(headers: list[str] | None, rows: list[list[str]]) -> str:
-    """kubectl's human-readable table: minwidth 6, padding 3, headers count toward widths."""
+def format_table(headers: list[str] | None, rows: list[list[str]], widths: list[int] | None = None) -> str:
+    """kubectl's human-readable table: minwidth 6, padding 3, headers count toward widths.
+
+    `widths` is a watch's RememberWidths state: its columns never shrink, and it is updated in place.
+    """
     if not rows:
         return ""
     lines = ([headers] if headers is not None else []) + rows
+    if widths is not None:
+        return tabulate([[_table_cell(str(c)) for c in line] for line in lines], widths)
     text = "".join("\t".join(_table_cell(str(c)) for c in line) + "\n" for line in lines)
     return _tabwrite(text, 6, 3)
+
+
+def tabulate(lines: list[list[str]], widths: list[int] | None = None) -> str:
+    """kubectl's tab writer over cells as they are (custom columns); `widths` as in format_table."""
+    if widths is None:
+        return _tabwrite("".join("\t".join(line) + "\n" for line in lines), 6, 3)
+    # Every line of a kubectl table has the same columns, so column blocks are whole columns here.
+    for line in lines:
+        for j, cell in enumerate(line[:-1]):
+            if j == len(widths):
+                widths.append(6)
+            widths[j] = max(widths[j], len(cell) + 3)
+    return "".join(
+        "".join(cell.ljust(widths[j]) for j, cell in enumerate(line[:-1])) + (line[-1] if line else "") + "\n"
+        for line in lines
+    )
 
 
 def _spec(obj: Mapping[str, Any]) -> Obj:
@@ -1206,3 +1227,352 @@ def describe_pod(pod: dict, events: list[dict], now: float, show_events: bool = 
     if show_events:
         _describe_events(w, events, now)
     return w.render()
+
+
+# ---------------------------------------------------------------- get: columns around the server's cells
+
+# `-o` values kubectl accepts, for its "unable to match a printer" message.
+OUTPUT_FORMATS = (
+    "custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,"
+    "jsonpath-file,name,template,templatefile,wide,yaml"
+)
+_TEMPLATE_FORMATS = ("jsonpath", "jsonpath-file", "jsonpath-as-json")
+_GO_TEMPLATE_FORMATS = ("go-template", "go-template-file", "template", "templatefile")
+
+
+def event_headers() -> list[str]:
+    return ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+
+
+def _event_last_seen(ev: Mapping[str, Any]) -> float:
+    return parse_time(ev.get("lastTimestamp")) or parse_time(ev.get("firstTimestamp")) or 0.0
+
+
+def sort_events(events: list[dict]) -> list[dict]:
+    return sorted(events, key=_event_last_seen)
+
+
+def event_row(ev: dict, now: float) -> list[str]:
+    inv = ev.get("involvedObject") or {}
+    return [
+        human_duration(now - _event_last_seen(ev)),
+        str(ev.get("type", "")),
+        str(ev.get("reason", "")),
+        f"{str(inv.get('kind', '')).lower()}/{inv.get('name', '')}",
+        str(ev.get("message", "")).strip(),
+    ]
+
+
+def label_column_header(key: str) -> str:
+    """`-L batch.kubernetes.io/job-name` heads its column JOB-NAME."""
+    return key.rsplit("/", 1)[-1].upper()
+
+
+def labels_cell(obj: Mapping[str, Any]) -> str:
+    """--show-labels: whole `key=value` strings sorted, as labels.Set.String() does."""
+    labels = _meta(obj).get("labels") or {}
+    return ",".join(sorted(f"{k}={v}" for k, v in labels.items())) or "<none>"
+
+
+def get_table(
+    kind: str,
+    objects: list[dict],
+    now: float,
+    *,
+    wide: bool = False,
+    with_namespace: bool = False,
+    with_kind: bool = False,
+    label_columns: tuple[str, ...] = (),
+    show_labels: bool = False,
+    event_types: list[str] | None = None,
+) -> tuple[list[str], list[list[str]]]:
+    """The table `kubectl get` prints: the server's columns, plus the ones kubectl adds around them
+    (EVENT, NAMESPACE first; -L columns, then LABELS, last) and the kind prefix on NAME."""
+    if kind == "jobs":
+        headers, rows = job_headers(wide), [job_row(o, now, wide) for o in objects]
+    elif kind == "pods":
+        headers, rows = pod_headers(wide), [pod_row(o, now, wide) for o in objects]
+    else:
+        headers, rows = event_headers(), [event_row(o, now) for o in objects]
+    if with_kind and kind != "events":
+        rows = [[name_line(o), *row[1:]] for o, row in zip(objects, rows, strict=False)]
+    if label_columns:
+        headers = headers + [label_column_header(k) for k in label_columns]
+        rows = [
+            row + [str((_meta(o).get("labels") or {}).get(k, "")) for k in label_columns]
+            for o, row in zip(objects, rows, strict=False)
+        ]
+    if show_labels:
+        headers = [*headers, "LABELS"]
+        rows = [[*row, labels_cell(o)] for o, row in zip(objects, rows, strict=False)]
+    if with_namespace:
+        headers = ["NAMESPACE", *headers]
+        rows = [[str(_meta(o).get("namespace", "")), *row] for o, row in zip(objects, rows, strict=False)]
+    if event_types is not None:
+        headers = ["EVENT", *headers]
+        rows = [[t.ljust(8), *row] for t, row in zip(event_types, rows, strict=False)]
+    return headers, rows
+
+
+# ---------------------------------------------------------------- get: -o formats
+
+
+class OutputFormat:
+    """A parsed `-o`: kind is "", wide, name, json, yaml, jsonpath, jsonpath-as-json or custom-columns."""
+
+    def __init__(self, kind: str, template: Any = None, columns: list[tuple[str, Any]] | None = None) -> None:
+        self.kind = kind
+        self.template = template
+        self.columns = columns or []
+
+    @property
+    def human(self) -> bool:
+        return self.kind in ("", "wide")
+
+
+def _read_template_file(path: str, what: str) -> str:
+    from kjob.errors import PlainError
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except OSError as e:
+        why = e.strerror or str(e)
+        why = why[:1].lower() + why[1:]
+        op = "read" if isinstance(e, IsADirectoryError) else "open"
+        raise PlainError(f"error reading {what} {path}, {op} {path}: {why}") from None
+
+
+def parse_output(text: str) -> OutputFormat:
+    """`-o TEXT` as kubectl's PrintFlags reads it, with its error messages."""
+    from kjob.errors import PlainError
+
+    name, _eq, arg = text.partition("=")
+    if text in ("", "wide", "name", "json", "yaml"):
+        return OutputFormat(text)
+    if name in _TEMPLATE_FORMATS:
+        from kjob import jsonpath
+
+        if not arg:
+            raise PlainError("template format specified but no template given")
+        if name == "jsonpath-file":
+            arg = _read_template_file(arg, "--template")
+        return OutputFormat(
+            "jsonpath-as-json" if name == "jsonpath-as-json" else "jsonpath", jsonpath.parse(arg)
+        )
+    if name == "custom-columns":
+        return OutputFormat("custom-columns", columns=_custom_columns_from_spec(arg))
+    if name == "custom-columns-file":
+        if not arg:
+            raise PlainError("custom-columns format specified but no custom columns given")
+        return OutputFormat(
+            "custom-columns", columns=_custom_columns_from_file(_read_template_file(arg, "template"))
+        )
+    if name in _GO_TEMPLATE_FORMATS:
+        raise PlainError("kjob does not support Go templates; use -o jsonpath=... or -o custom-columns=...")
+    raise PlainError(
+        f'unable to match a printer suitable for the output format "{text}", '
+        f"allowed formats are: {OUTPUT_FORMATS}"
+    )
+
+
+def _column(header: str, path: str) -> tuple[str, Any]:
+    from kjob import jsonpath
+    from kjob.errors import PlainError
+
+    expr = jsonpath.relaxed(path)
+    try:
+        return header, jsonpath.parse(expr)
+    except jsonpath.JSONPathError as e:
+        raise PlainError(e.reason) from None
+
+
+def _custom_columns_from_spec(spec: str) -> list[tuple[str, Any]]:
+    from kjob.errors import PlainError
+
+    if not spec:
+        raise PlainError("custom-columns format specified but no custom columns given")
+    columns = []
+    for part in spec.split(","):
+        header, colon, path = part.partition(":")
+        if not colon:
+            raise PlainError(f"unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>")
+        columns.append(_column(header, path))
+    return columns
+
+
+def _custom_columns_from_file(text: str) -> list[tuple[str, Any]]:
+    from kjob.errors import PlainError
+
+    lines = text.split("\n")
+    if len(lines) < 1 or (len(lines) == 1 and not lines[0]):
+        raise PlainError(
+            "invalid template, missing header line. Expected format is one line of space separated headers, "
+            "one line of space separated column specs."
+        )
+    if len(lines) < 2 or (len(lines) == 2 and not lines[1] and text.endswith("\n")):
+        raise PlainError(
+            "invalid template, missing spec line. Expected format is one line of space separated headers, "
+            "one line of space separated column specs."
+        )
+    headers, specs = lines[0].split(), lines[1].split()
+    if len(headers) != len(specs):
+        raise PlainError(
+            f"number of headers ({len(headers)}) and field specifications ({len(specs)}) don't match"
+        )
+    return [_column(h, p) for h, p in zip(headers, specs, strict=False)]
+
+
+def custom_column_rows(columns: list[tuple[str, Any]], objects: list[Any]) -> list[list[str]]:
+    """One row per object: every value the path finds, fmt.Sprint'ed and joined by `,`; `<none>` if none."""
+    from kjob import jsonpath
+
+    rows = []
+    for obj in objects:
+        row = []
+        for _, template in columns:
+            values = [v for group in template.find(obj) for v in group]
+            row.append(",".join(_escape_terminal(jsonpath.go_sprint(v)) for v in values) or "<none>")
+        rows.append(row)
+    return rows
+
+
+def custom_columns(
+    columns: list[tuple[str, Any]], objects: list[Any], no_headers: bool, widths: list[int] | None = None
+) -> str:
+    lines = [] if no_headers else [[h for h, _ in columns]]
+    return tabulate(lines + custom_column_rows(columns, objects), widths)
+
+
+def print_generic(fmt: OutputFormat, doc: dict, allow_missing: bool = True, no_headers: bool = False) -> str:
+    """What a non-table printer writes for one object, or for the `List` wrapper of several."""
+    items = doc["items"] if doc.get("kind") == "List" and isinstance(doc.get("items"), list) else [doc]
+    if fmt.kind == "name":
+        return "".join(name_line(o) + "\n" for o in items)
+    if fmt.kind == "json":
+        return to_json(doc)
+    if fmt.kind == "yaml":
+        return to_yaml(doc)
+    if fmt.kind == "jsonpath":
+        return str(fmt.template.execute(doc, allow_missing))
+    if fmt.kind == "jsonpath-as-json":
+        return str(fmt.template.execute_as_json(doc, allow_missing))
+    return custom_columns(fmt.columns, items, no_headers)
+
+
+# ---------------------------------------------------------------- get: --sort-by
+
+
+class _Unsortable(Exception):
+    pass
+
+
+def _go_type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    if isinstance(value, list):
+        return "[]interface {}"
+    return type(value).__name__
+
+
+def _is_quantity(text: str) -> bool:
+    return _parse_quantity(text) is not None and text == text.strip() and text != ""
+
+
+def _sort_less(a: Any, b: Any) -> bool:
+    """kubectl's isLess for two values of an unstructured object (each one an interface{})."""
+    if a is None and b is None:
+        return False
+    if a is None:
+        return True
+    if b is None:
+        return False
+    if isinstance(a, (bool, dict, list)):
+        raise _Unsortable(f"unsortable type: {_go_type_name(a)}")
+    if isinstance(a, str) and isinstance(b, str):
+        if _is_quantity(a) and _is_quantity(b):
+            return _quantity_value(a) < _quantity_value(b)
+        return a.encode() < b.encode()
+    # JSON integers decode as int64 and the rest as float64; other pairs do not compare.
+    if isinstance(a, int) and isinstance(b, int) and not isinstance(b, bool):
+        return a < b
+    if isinstance(a, float) and isinstance(b, float):
+        return a < b
+    raise _Unsortable("unsortable interface: interface")
+
+
+def _go_sort(items: list[Any], less: Callable[[Any, Any], bool]) -> list[Any]:
+    """Go's sort.Sort: an insertion sort up to 12 elements (so equal keys keep their order and
+    objects missing the field, which are all 'less' than each other, come out reversed)."""
+    out = list(items)
+    if len(out) > 12:
+        # pdqsort is not reproduced; a stable sort agrees with it whenever keys are distinct.
+        return sorted(out, key=cmp_to_key(lambda x, y: -1 if less(x, y) else (1 if less(y, x) else 0)))
+    for i in range(1, len(out)):
+        j = i
+        while j > 0 and less(out[j], out[j - 1]):
+            out[j], out[j - 1] = out[j - 1], out[j]
+            j -= 1
+    return out
+
+
+def _klog_fatal(message: str) -> str:
+    """klog's Fatal/Exit line, as kubectl's sorter writes it when a value cannot be compared."""
+    import os
+
+    t = time.time()
+    tm = time.localtime(t)
+    micro = int((t % 1) * 1_000_000)
+    return (
+        f"F{tm.tm_mon:02d}{tm.tm_mday:02d} {tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}.{micro:06d} "
+        f"{os.getpid():7d} sorter.go:329] {message}"
+    )
+
+
+def sort_objects(objects: list[dict], field: str, table: bool = False) -> list[dict]:
+    """--sort-by over objects (kubectl's SortObjects; `table` for the rows of one server table,
+    NewTableSorter). Raises PlainError as kubectl reports it."""
+    from kjob import jsonpath
+    from kjob.errors import KjobError, PlainError
+
+    expr = field
+    try:
+        expr = jsonpath.relaxed(field)
+    except jsonpath.JSONPathError as e:
+        if not table:
+            raise PlainError(e.reason) from None
+    try:
+        template = jsonpath.parse(expr)
+    except jsonpath.JSONPathError as e:
+        raise PlainError(("sorting error: " if table else "") + e.reason) from None
+    keys: list[tuple[bool, Any]] = []
+    for obj in objects:
+        try:
+            groups = template.find(obj)
+        except jsonpath.JSONPathError as e:
+            raise PlainError(e.reason) from None
+        found = bool(groups) and bool(groups[0])
+        keys.append((found, groups[0][0] if found else None))
+    if objects and not any(found for found, _ in keys):
+        raise PlainError(
+            f"couldn't find any field with path {jsonpath.go_quote(expr)} in the list of objects"
+        )
+
+    def less(x: tuple[int, tuple[bool, Any]], y: tuple[int, tuple[bool, Any]]) -> bool:
+        (xf, xv), (yf, yv) = x[1], y[1]
+        if not xf:
+            return True
+        if not yf:
+            return False
+        try:
+            return _sort_less(xv, yv)
+        except _Unsortable as e:
+            where = "[][][]reflect.Value" if table else "*unstructured.Unstructured"
+            raise KjobError(
+                _klog_fatal(f"Field {expr} in {where} is an unsortable type: interface, err: {e}")
+            ) from None
+
+    order = _go_sort(list(enumerate(keys)), less)
+    return [objects[i] for i, _ in order]

@@ -1787,3 +1787,75 @@ if __name__ == "__main__":
         regenerate()
     else:
         raise SystemExit(f"usage: {sys.argv[0]} regen")
+
+
+# ---------------------------------------------------------------- get: columns, -o parsing, --sort-by
+
+
+def test_label_columns_and_labels_cell() -> None:
+    job = {"metadata": {"name": "j", "labels": {"a-b": "1", "a": "2"}}}
+    assert printers.label_column_header("batch.kubernetes.io/job-name") == "JOB-NAME"
+    assert printers.labels_cell(job) == "a-b=1,a=2"  # whole `k=v` strings sort, so `a-b=1` first
+    assert printers.labels_cell({"metadata": {}}) == "<none>"
+
+
+def test_watch_widths_never_shrink() -> None:
+    widths: list[int] = []
+    first = printers.format_table(["NAME", "AGE"], [["a-long-name", "1s"]], widths)
+    second = printers.format_table(None, [["b", "2s"]], widths)
+    assert first == "NAME          AGE\na-long-name   1s\n"
+    assert second == "b             2s\n"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("bogus", 'unable to match a printer suitable for the output format "bogus", allowed formats are: '),
+        ("jsonpath", "template format specified but no template given"),
+        ("custom-columns=", "custom-columns format specified but no custom columns given"),
+        ("custom-columns=NAME", "unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>"),
+        ("jsonpath={.a", "error parsing jsonpath {.a, unclosed action"),
+    ],
+)
+def test_parse_output_errors(spec: str, message: str) -> None:
+    from kjob.errors import PlainError
+
+    with pytest.raises(PlainError) as e:
+        printers.parse_output(spec)
+    assert e.value.message.startswith("error: " + message)
+
+
+def test_sort_by_quantities_numbers_and_missing_first() -> None:
+    def obj(name: str, **fields: Any) -> Obj:
+        return {"metadata": {"name": name}, "spec": fields}
+
+    cpu = [obj("a", cpu="500m"), obj("b", cpu="2"), obj("c", cpu="1"), obj("d", cpu="250m")]
+    assert [o["metadata"]["name"] for o in printers.sort_objects(cpu, ".spec.cpu")] == ["d", "a", "c", "b"]
+    # Strings that are not both quantities compare bytewise, not naturally: job-c10 before job-c9.
+    names = [obj("job-c9"), obj("job-c10")]
+    assert [o["metadata"]["name"] for o in printers.sort_objects(names, "{.metadata.name}")] == [
+        "job-c10",
+        "job-c9",
+    ]
+    # Go's insertion sort puts objects missing the field first, in reverse order.
+    n = [obj("m1"), obj("x", n=2), obj("m2"), obj("y", n=1)]
+    assert [o["metadata"]["name"] for o in printers.sort_objects(n, "spec.n")] == ["m2", "m1", "y", "x"]
+
+
+def test_sort_by_errors() -> None:
+    from kjob.errors import PlainError
+
+    with pytest.raises(PlainError) as e:
+        printers.sort_objects([{"a": 1}], ".b")
+    assert e.value.message == 'error: couldn\'t find any field with path "{.b}" in the list of objects'
+    with pytest.raises(PlainError) as e:
+        printers.sort_objects([{"a": 1}], "{.b")
+    assert e.value.message.startswith("error: unexpected path string, expected a 'name1.name2'")
+
+
+def test_custom_columns_values_like_go() -> None:
+    fmt = printers.parse_output("custom-columns=N:.metadata.name,L:.metadata.labels,X:.nope")
+    text = printers.print_generic(
+        fmt, printers.list_wrapper([{"metadata": {"name": "j", "labels": {"b": "2", "a": "1"}}}])
+    )
+    assert text == "N     L              X\nj     map[a:1 b:2]   <none>\n"  # minwidth 6

@@ -1,6 +1,8 @@
-"""kjob get: kubectl's tables and output formats for jobs, pods and events."""
+"""kjob get: kubectl's tables and output formats for jobs, pods and events, and its watch."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 
@@ -8,115 +10,345 @@ from kjob import commands, printers, query, worker
 from kjob.cli.base import (
     CONTEXT,
     Failed,
+    bool_flag,
     err,
     namespace_option,
     open_store,
     out,
 )
-from kjob.errors import KjobError, PlainError, UsageError
+from kjob.errors import KjobError, PlainError
 from kjob.objects import Obj, now
 
-# ---------------------------------------------------------------- get
-
-
-OUTPUTS = ("wide", "json", "yaml", "name")
+MISSING_TYPE = (
+    'You must specify the type of resource to get. Use "kjob api-resources" for a complete list of supported '
+    "resources.\n\nerror: Required resource not specified.\n"
+    'Use "kjob explain <resource>" for a detailed description of that resource (e.g. kjob explain pods).'
+)
 
 
 @click.command(context_settings=CONTEXT)
 @click.argument("args", nargs=-1)
-@click.option("-o", "--output", default="", help="Output format: wide, json, yaml or name.")
-@click.option("--no-headers", is_flag=True, help="Don't print headers.")
+@click.option(
+    "-o",
+    "--output",
+    default="",
+    help="Output format: wide, name, json, yaml, jsonpath=..., jsonpath-file=..., jsonpath-as-json=..., "
+    "custom-columns=..., custom-columns-file=...",
+)
+@click.option(
+    "--no-headers",
+    is_flag=True,
+    help="When using the default or custom-column output format, don't print headers.",
+)
+@click.option("--show-labels", is_flag=True, help="When printing, show all labels as the last column.")
+@click.option(
+    "-L",
+    "--label-columns",
+    multiple=True,
+    help="Accepts a comma separated list of labels that are going to be presented as columns. Repeatable.",
+)
+@click.option(
+    "--show-kind", is_flag=True, help="If present, list the resource type for the requested object(s)."
+)
+@click.option(
+    "--sort-by", default="", help="Sort list types using this field specification (a JSONPath expression)."
+)
+@click.option(
+    "-l",
+    "--selector",
+    default="",
+    help="Selector (label query) to filter on, e.g. -l key1=value1,key2=value2.",
+)
+@click.option(
+    "--field-selector", default="", help="Selector (field query) to filter on, e.g. status.phase=Running."
+)
+@click.option(
+    "-A", "--all-namespaces", is_flag=True, help="List the requested object(s) across all namespaces."
+)
+@click.option(
+    "--ignore-not-found",
+    is_flag=True,
+    help="If the requested object does not exist the command will return exit code 0.",
+)
+@click.option("-f", "--filename", "filenames", multiple=True, help="Manifest naming the objects to get.")
+@click.option(
+    "-w", "--watch", is_flag=True, help="After listing/getting the requested object, watch for changes."
+)
+@click.option(
+    "--watch-only", is_flag=True, help="Watch for changes to the requested object(s), without listing first."
+)
+@click.option(
+    "--output-watch-events",
+    is_flag=True,
+    help="Output watch event objects when --watch or --watch-only is used.",
+)
+@bool_flag(
+    "--allow-missing-template-keys",
+    True,
+    "If true, ignore any errors in templates when a field or map key is missing in the template.",
+    "allow_missing",
+)
 @namespace_option
-def get_command(args: tuple[str, ...], output: str, no_headers: bool, namespace: str | None) -> None:
+def get_command(
+    args: tuple[str, ...],
+    output: str,
+    no_headers: bool,
+    show_labels: bool,
+    label_columns: tuple[str, ...],
+    show_kind: bool,
+    sort_by: str,
+    selector: str,
+    field_selector: str,
+    all_namespaces: bool,
+    ignore_not_found: bool,
+    filenames: tuple[str, ...],
+    watch: bool,
+    watch_only: bool,
+    output_watch_events: bool,
+    allow_missing: bool,
+    namespace: str | None,
+) -> None:
     """Display one or many jobs or pods.
 
     \b
     Examples:
-      # List all jobs, then all pods
+      # List all jobs, then all pods with more columns
       kjob get jobs
       kjob get pods -o wide
 
     \b
-      # One job, as JSON
+      # One job, as JSON; jobs and pods in one go
       kjob get job job-count -o json
+      kjob get jobs,pods
+
+    \b
+      # Names only, by label, across namespaces
+      kjob get pods -l batch.kubernetes.io/job-name=job-count -A -o name
+
+    \b
+      # Columns of your own, sorted
+      kjob get jobs -o custom-columns=NAME:.metadata.name,DONE:.status.succeeded --sort-by=.metadata.name
+
+    \b
+      # Follow the pods of a job as they change
+      kjob get pods -l batch.kubernetes.io/job-name=job-count -w
     """
-    if not args:
-        raise UsageError(
-            'You must specify the type of resource to get. Use "kjob api-resources" for a complete list of '
-            "supported resources.\n\nerror: Required resource not specified.",
-            "get",
-        )
-    if output and output not in OUTPUTS:
-        raise PlainError(
-            f'unable to match a printer suitable for the output format "{output}", allowed formats are: '
-            + ",".join(sorted(OUTPUTS))
-        )
-    kind = commands.resolve_resource(args[0])
-    names = list(args[1:])
-    store = open_store()
-    ns, _ = commands.default_namespace(namespace)
-    errors: list[KjobError] = []
-    if names:
-        objects, errors = query.get_named(store, kind, ns, names)
+    if show_labels and output not in ("", "wide"):
+        raise PlainError(f"--show-labels option cannot be used with {output} printer")
+    if output_watch_events and not (watch or watch_only):
+        raise PlainError("--output-watch-events option can only be used with --watch or --watch-only")
+    watching = watch or watch_only
+    if watching and sort_by:
+        err("warning: --watch requested, --sort-by will be ignored for watch events received")
+    if not args and not filenames:
+        raise KjobError(MISSING_TYPE + "\nSee 'kjob get -h' for help and examples")
+    ns, explicit = commands.default_namespace(namespace)
+    if filenames:
+        if args:
+            raise PlainError(
+                "when paths, URLs, or stdin is provided as input, "
+                "you may not specify resource arguments as well"
+            )
+        requests, single = query.manifest_requests(list(filenames), ns, explicit)
     else:
-        objects = query.list_objects(store, kind, ns)
+        requests, single = query.parse_resource_args(list(args), None if all_namespaces else ns)
+        named = any(r.name is not None for r in requests)
+        if named and selector:
+            raise PlainError("name cannot be provided when a selector is specified")
+        if named and all_namespaces:
+            raise PlainError("a resource cannot be retrieved by name across all namespaces")
+        if named:
+            for r in requests:
+                r.namespace = ns
+    filters = query.Filters(selector, field_selector)
+    columns = tuple(k for spec in label_columns for k in spec.split(",") if k)
+    store = open_store()
+    if watching:
+        _watch(
+            store,
+            requests,
+            filters,
+            output,
+            allow_missing,
+            no_headers,
+            show_labels,
+            columns,
+            all_namespaces,
+            watch_only,
+            output_watch_events,
+        )
+        return
+    results = query.run_requests(store, requests, filters)
+    objects = [o for r in results for o in r.objects]
     worker.ensure_running(store, objects)
     for message in store.corrupt:
         err(message)
-    _print_objects(kind, objects, output, no_headers, single=len(names) == 1, namespace=ns, names=bool(names))
-    for e in errors:
-        err(e.message)
+    errors = [r.error for r in results if r.error is not None and not ignore_not_found]
+    fmt = printers.parse_output(output) if not output or output == "wide" else None
+    if fmt is None:
+        _print_generic(results, errors, single, output, sort_by, allow_missing, no_headers, ignore_not_found)
+    else:
+        written = _print_tables(
+            results, fmt.kind == "wide", sort_by, no_headers, show_labels, columns, show_kind, all_namespaces
+        )
+        for e in errors:
+            err(e.message)
+        if not written and not errors and not ignore_not_found:
+            err("No resources found" if all_namespaces else f"No resources found in {ns} namespace.")
     if errors:
         raise Failed
 
 
-def _print_objects(
-    kind: str, objects: list[Obj], output: str, no_headers: bool, single: bool, namespace: str, names: bool
+def _print_generic(
+    results: list[query.Result],
+    errors: list[KjobError],
+    single: bool,
+    output: str,
+    sort_by: str,
+    allow_missing: bool,
+    no_headers: bool,
+    ignore_not_found: bool,
 ) -> None:
-    if output in ("json", "yaml"):
-        if single and objects:
-            doc = objects[0]
-        elif single:
-            return
-        else:
-            doc = printers.list_wrapper(objects)
-        out(printers.to_json(doc) if output == "json" else printers.to_yaml(doc))
+    """printGeneric: one named object alone, anything else in kubectl's `List` wrapper."""
+    objects = [o for r in results for o in r.objects]
+    if single and errors:
+        raise errors[0]
+    if not objects and ignore_not_found:
         return
-    if output == "name":
-        out("".join(printers.name_line(o) + "\n" for o in objects))
-        return
-    if not objects:
-        if not names:
-            err(f"No resources found in {namespace} namespace.")
-        return
-    wide = output == "wide"
-    t = now()
-    if kind == "jobs":
-        headers, rows = printers.job_headers(wide), [printers.job_row(o, t, wide) for o in objects]
-    elif kind == "pods":
-        headers, rows = printers.pod_headers(wide), [printers.pod_row(o, t, wide) for o in objects]
+    fmt = printers.parse_output(output)
+    if single and len(objects) == 1:
+        doc = objects[0]
     else:
-        headers, rows = _event_table(objects, t)
-    out(printers.format_table(None if no_headers else headers, rows))
+        if sort_by and objects:
+            objects = printers.sort_objects(objects, sort_by)
+        doc = printers.list_wrapper(objects)
+    try:
+        out(printers.print_generic(fmt, doc, allow_missing, no_headers))
+    finally:
+        for e in errors:
+            err(e.message)
 
 
-def _event_table(events: list[Obj], t: float) -> tuple[list[str], list[list[str]]]:
-    from kjob.objects import parse_time
-
-    def last_seen(ev: Obj) -> float:
-        return parse_time(ev.get("lastTimestamp")) or parse_time(ev.get("firstTimestamp")) or 0.0
-
-    rows = []
-    for ev in sorted(events, key=last_seen):
-        inv = ev.get("involvedObject") or {}
-        obj = f"{str(inv.get('kind', '')).lower()}/{inv.get('name', '')}"
-        rows.append(
-            [
-                printers.human_duration(t - last_seen(ev)),
-                str(ev.get("type", "")),
-                str(ev.get("reason", "")),
-                obj,
-                str(ev.get("message", "")).strip(),
-            ]
+def _print_tables(
+    results: list[query.Result],
+    wide: bool,
+    sort_by: str,
+    no_headers: bool,
+    show_labels: bool,
+    label_columns: tuple[str, ...],
+    show_kind: bool,
+    all_namespaces: bool,
+) -> bool:
+    """The human-readable path: one table per run of one kind, an empty line between tables."""
+    kinds = [r.request.kind for r in results if r.error is None]
+    with_kind = show_kind or len(set(kinds)) > 1
+    if sort_by and len(results) > 1:
+        # kubectl sorts the server's Table objects themselves when there are several, before their rows.
+        printers.sort_objects([_server_table() for r in results if r.error is None], sort_by)
+    runs: list[tuple[str, list[Obj]]] = []
+    for r in results:
+        if r.error is not None:
+            continue
+        objects = r.objects
+        if sort_by and len(objects) > 1:
+            try:
+                objects = printers.sort_objects(objects, sort_by, table=True)
+            except PlainError:
+                objects = []  # kubectl drops a table whose rows it cannot sort, and says nothing
+        if runs and runs[-1][0] == r.request.kind:
+            runs[-1][1].extend(objects)
+        else:
+            runs.append((r.request.kind, list(objects)))
+    t = now()
+    written = False
+    for kind, objects in runs:
+        if kind == "events" and not sort_by:
+            objects = printers.sort_events(objects)
+        headers, rows = printers.get_table(
+            kind,
+            objects,
+            t,
+            wide=wide,
+            with_namespace=all_namespaces,
+            with_kind=with_kind,
+            label_columns=label_columns,
+            show_labels=show_labels,
         )
-    return ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], rows
+        text = printers.format_table(None if no_headers else headers, rows)
+        if text:
+            out(("\n" if written and not no_headers else "") + text)
+            written = True
+    return written
+
+
+def _server_table() -> Obj:
+    return {"apiVersion": "meta.k8s.io/v1", "kind": "Table", "metadata": {"resourceVersion": ""}}
+
+
+def _watch(
+    store: object,
+    requests: list[query.Request],
+    filters: query.Filters,
+    output: str,
+    allow_missing: bool,
+    no_headers: bool,
+    show_labels: bool,
+    label_columns: tuple[str, ...],
+    all_namespaces: bool,
+    watch_only: bool,
+    with_events: bool,
+) -> None:
+    """kubectl get -w: the current objects, then a row per change until interrupted (exit 1, like kubectl)."""
+    from kjob.store import Store
+
+    assert isinstance(store, Store)
+    if len({r.kind for r in requests}) > 1:
+        raise PlainError("you may only specify a single resource type")
+    fmt = printers.parse_output(output)
+    results = query.run_requests(store, requests, filters)
+    for r in results:
+        if r.error is not None:
+            raise r.error
+    start = [o for r in results for o in r.objects]
+    worker.ensure_running(store, start)
+    kind = requests[0].kind
+    widths: list[int] = []
+    state = {"headers": no_headers, "printed": 0}
+
+    def show(event: str, obj: Obj) -> None:
+        if fmt.human:
+            headers, rows = printers.get_table(
+                kind,
+                [obj],
+                now(),
+                wide=fmt.kind == "wide",
+                with_namespace=all_namespaces,
+                label_columns=label_columns,
+                show_labels=show_labels,
+                event_types=[event] if with_events else None,
+            )
+            lines_headers = None if state["headers"] else headers
+            state["headers"] = True
+            out(printers.format_table(lines_headers, rows, widths))
+        elif fmt.kind == "custom-columns":
+            doc = {"type": event, "object": obj} if with_events else obj
+            out(printers.custom_columns(fmt.columns, [doc], bool(state["headers"]), widths))
+            state["headers"] = True
+        else:
+            doc = {"object": obj, "type": event} if with_events else obj
+            text = printers.print_generic(fmt, doc, allow_missing)
+            if fmt.kind == "yaml" and state["printed"]:
+                text = "---\n" + text
+            out(text)
+        state["printed"] += 1
+        sys.stdout.flush()
+
+    try:
+        if not watch_only:
+            for obj in start:
+                show("ADDED", obj)
+        for event, obj in query.watch(store, requests, filters, start):
+            show(event, obj)
+    except KeyboardInterrupt:
+        # kubectl's interrupt handler ends a watch with exit 1 and says nothing.
+        raise Failed from None
