@@ -441,10 +441,18 @@ def descendants(root: int) -> list[int]:
 
 
 def kill_tree(sig: int, reaper: _Reaper, group: bool = True) -> None:
-    """Signal the container's process group and every descendant of this shim (double-forked
-    daemons included: as a subreaper the shim inherits them). SIGKILL repeats until none is left."""
+    """Signal every process of the container: its process group, every descendant of this shim
+    (double-forked daemons included: as a subreaper the shim inherits them) and every process in
+    its cgroup. A graceful signal reaches each process once; SIGKILL repeats until none is left."""
     from kjob import cgroups
 
+    if sig != signal.SIGKILL:
+        # Once each, so a handler (a `trap ... TERM`) runs once, as with one signal from the kubelet.
+        targets = {*descendants(os.getpid()), *cgroups.procs(reaper.placement)}
+        for pid in sorted(targets):
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+        return
     if group:
         with contextlib.suppress(OSError):
             os.killpg(reaper.main, sig)
@@ -458,8 +466,6 @@ def kill_tree(sig: int, reaper: _Reaper, group: bool = True) -> None:
         for pid in pids:
             with contextlib.suppress(OSError):
                 os.kill(pid, sig)
-        if sig != signal.SIGKILL:
-            return
         time.sleep(0.01)
 
 

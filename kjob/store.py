@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import json
 import os
 import re
@@ -34,6 +35,7 @@ def default_home() -> Path:
     return Path(state) / "kjob"
 
 
+@functools.lru_cache(maxsize=65536)
 def safe_name(name: str) -> bool:
     return bool(_SAFE_NAME.match(name)) and ".." not in name and len(name) <= 253
 
@@ -64,6 +66,39 @@ def atomic_write(path: Path | str, data: bytes, mode: int = 0o600, durable: bool
         raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
 
 
+def _write_temp(path: str, data: bytes, mode: int = 0o600) -> str:
+    head, tail = os.path.split(path)
+    tmp = os.path.join(head, f".{tail}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+    return tmp
+
+
+_LIBC: Any = None
+
+
+def _syncfs(directory: str) -> None:
+    """Flush one filesystem (the state directory's), once for a whole batch of files."""
+    global _LIBC
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        if _LIBC is None:
+            import ctypes
+
+            _LIBC = ctypes.CDLL(None, use_errno=True)
+        if _LIBC.syncfs(fd) != 0:
+            os.fsync(fd)
+    except (AttributeError, OSError):
+        os.sync()
+    finally:
+        os.close(fd)
+
+
 class Store:
     """Objects as one JSON file each: `<home>/<kind>/<namespace>/<name>.json`.
 
@@ -81,6 +116,10 @@ class Store:
         # While one process holds the lock for a whole pass (the worker), what it read or wrote stays
         # valid: nobody else can write. path -> object, or None for a known absence.
         self._cache: dict[str, Obj | None] | None = None
+        # remember_reads(): path -> ((mtime_ns, size, inode), object), across cached spans.
+        self._memo: dict[str, tuple[tuple[int, int, int], Obj]] | None = None
+        # Writes held back until the cached span ends: path -> (kind, bytes or None to delete, durable).
+        self._pending: dict[str, tuple[str, bytes | None, bool]] = {}
 
     # ------------------------------------------------------------ paths
 
@@ -147,13 +186,64 @@ class Store:
 
     @contextlib.contextmanager
     def cached(self) -> Iterator[None]:
-        """Reads and writes remembered in memory; only inside lock() held for the whole span."""
+        """Reads remembered and writes held back in memory, for one process holding lock() for the
+        whole span (the worker's pass). Writes reach the disk at the end, each object once, jobs
+        before pods before events: a job's record of a finished pod is on disk before the pod
+        loses its tracking finalizer, so a crash cannot lose a count."""
         self._require_lock()
         self._cache = {}
+        self._pending = {}
         try:
             yield
         finally:
-            self._cache = None
+            try:
+                self._flush()
+            finally:
+                self._cache = None
+                self._pending = {}
+
+    def _remember_written(self, path: str) -> None:
+        if self._memo is None or self._cache is None:
+            return
+        obj = self._cache.get(path)
+        if obj is None:
+            self._memo.pop(path, None)
+            return
+        with contextlib.suppress(OSError):
+            st = os.stat(path)
+            self._memo[path] = ((st.st_mtime_ns, st.st_size, st.st_ino), obj)
+
+    def _flush(self) -> None:
+        pending = self._pending
+        if not pending:
+            return
+        groups = [*KINDS, *sorted({kind for kind, _, _ in pending.values()} - set(KINDS))]
+        for group in groups:
+            items = [
+                (path, data, durable) for path, (kind, data, durable) in pending.items() if kind == group
+            ]
+            temps: list[tuple[str, str]] = []
+            try:
+                for path, data, _ in items:
+                    if data is not None:
+                        temps.append((_write_temp(path, data), path))
+                if any(durable for _, data, durable in items if data is not None):
+                    _syncfs(str(self.home))
+                for tmp, path in temps:
+                    os.replace(tmp, path)
+                    self._remember_written(path)
+                temps = []
+                for path, data, _ in items:
+                    if data is None:
+                        with contextlib.suppress(FileNotFoundError):
+                            os.unlink(path)
+                        if self._memo is not None:
+                            self._memo.pop(path, None)
+            except OSError as e:
+                for tmp, _ in temps:
+                    with contextlib.suppress(OSError):
+                        os.unlink(tmp)
+                raise StoreError(f"cannot write to {self.home}: {e.strerror or e}") from e
 
     def _require_lock(self) -> None:
         if not self._lock_depth:
@@ -198,7 +288,32 @@ class Store:
             return obj
         return self._read(path)
 
+    def remember_reads(self) -> None:
+        """Keep parsed objects for this process's lifetime, re-read only when a file changes (the
+        worker: it re-lists everything on every pass, and most objects have not changed)."""
+        self._memo = {}
+
     def _read(self, path: Path | str) -> Obj | None:
+        memo = self._memo
+        if memo is not None:
+            try:
+                st = os.stat(path)
+            except FileNotFoundError:
+                memo.pop(str(path), None)
+                return None
+            except OSError as e:
+                raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
+            key = (st.st_mtime_ns, st.st_size, st.st_ino)
+            hit = memo.get(str(path))
+            if hit is not None and hit[0] == key:
+                return hit[1]
+            obj = self._parse(path)
+            if obj is not None:
+                memo[str(path)] = (key, obj)
+            return obj
+        return self._parse(path)
+
+    def _parse(self, path: Path | str) -> Obj | None:
         try:
             with open(path, "rb") as f:
                 raw = f.read()
@@ -255,7 +370,27 @@ class Store:
                     continue
                 if obj is not None:
                     out.append(obj)
+        if self._pending:
+            out = self._with_pending(kind, namespace, out)
         return out
+
+    def _with_pending(
+        self, kind: str, namespace: str | None, listed: builtins.list[Obj]
+    ) -> builtins.list[Obj]:
+        """Objects created in this cached span are not on disk yet, but exist."""
+        seen = {id(o) for o in listed}
+        extra = [
+            obj
+            for path, (pkind, data, _) in self._pending.items()
+            if pkind == kind
+            and data is not None
+            and (obj := (self._cache or {}).get(path)) is not None
+            and id(obj) not in seen
+            and (namespace is None or namespace_of(obj) == namespace)
+        ]
+        if not extra:
+            return listed
+        return sorted([*listed, *extra], key=lambda o: (namespace_of(o), name_of(o)))
 
     @staticmethod
     def _namespaces(base: Path) -> builtins.list[str]:
@@ -278,15 +413,19 @@ class Store:
             raise StoreError(f"cannot create {directory}: {e.strerror or e}") from e
         payload = json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":"))
         path = self._path(kind, ns, name_of(obj))
-        atomic_write(path, payload.encode(), durable=kind not in EPHEMERAL_KINDS)
         if self._cache is not None:
             self._cache[path] = obj
+            self._pending[path] = (kind, payload.encode(), kind not in EPHEMERAL_KINDS)
+        else:
+            atomic_write(path, payload.encode(), durable=kind not in EPHEMERAL_KINDS)
         return obj
 
     def create(self, kind: str, obj: Obj) -> Obj:
         self._require_lock()
         ns, name = namespace_of(obj), name_of(obj)
-        if self._load(self._path(kind, ns, name)) is not None or os.path.exists(self._path(kind, ns, name)):
+        path = self._path(kind, ns, name)
+        known = self._cache is not None and path in self._cache
+        if self._load(path) is not None or (not known and os.path.exists(path)):
             raise AlreadyExists(RESOURCE_OF_KIND[kind], name)
         return self._write(kind, obj)
 
@@ -309,7 +448,10 @@ class Store:
         self._require_lock()
         path = self._path(kind, namespace, name)
         if self._cache is not None:
+            existed = self._load(path) is not None
             self._cache[path] = None
+            self._pending[path] = (kind, None, False)
+            return existed
         try:
             os.unlink(path)
             return True

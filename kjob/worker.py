@@ -34,6 +34,7 @@ WATCH_DIR = "watch"
 LOG_NAME = "worker.log"
 FOREGROUND = "foregroundDeletion"
 STORE_RETRY = 1.0
+BATCH_DELAY = 0.005
 # Passes in a row while each one still changes something, before the loop sleeps again.
 MAX_PASSES = 20
 
@@ -170,6 +171,12 @@ class Worker:
         self.due: float | None = None
         self.lock_fd: int | None = None
         self.last_event_ns = 0
+        # Whether objects went since events were last collected (so the first pass collects too).
+        self.removed = True
+        # uid -> resourceVersion of the pods whose ownership was last checked.
+        self.claimed: dict[str, str] = {}
+        self.claim_jobs: dict[str, str] = {}
+        self.launches: list[Any] = []  # container runs decided in this pass, started after its writes
         # Tests shorten Kubernetes' back-off delays (10 s doubling) with this one setting.
         self.backoff_scale = float(os.environ.get("KJOB_BACKOFF_SCALE", "1") or 1)
 
@@ -230,16 +237,24 @@ class Worker:
         for _ in range(MAX_PASSES):
             self.due = None
             try:
-                with self.store.lock(), self.store.cached():
-                    changed, work = self.run_pass()
+                done = False
+                self.launches = []
+                with self.store.lock():
+                    with self.store.cached():
+                        changed, work = self.run_pass()
+                    # The pass's writes are on disk now (cached() flushed them): start its containers.
+                    self.start_launches()
                     if not work and not self.pidfds:
                         # Give up the singleton lock while still holding the store lock, so a CLI
                         # that writes next finds no worker and starts a fresh one.
                         self.release()
-                        if changed:
-                            self.notify_watchers()  # the last change must reach waiting commands too
-                        return True
+                        done = True
+                if done:
+                    if changed:
+                        self.notify_watchers()  # the last change must reach waiting commands too
+                    return True
             except StoreError as e:
+                self.launches = []  # their pods may not be on disk: the next pass decides again
                 # A full or read-only disk: the containers go on; try again a little later.
                 log(f"pass failed, retrying in {STORE_RETRY}s: {e.message}")
                 self.wake_at(time.time() + STORE_RETRY)
@@ -253,7 +268,13 @@ class Worker:
         return False
 
     def wait(self, timeout: float | None) -> None:
-        for key, _ in self.selector.select(timeout):
+        ready = self.selector.select(timeout)
+        if ready:
+            # Gather what else happens in the next moments into the same pass (the real controller
+            # batches pod events for a second; a few milliseconds keep one short job fast).
+            time.sleep(BATCH_DELAY)
+            ready += self.selector.select(0)
+        for key, _ in ready:
             if key.data == "nudge":
                 with contextlib.suppress(OSError):
                     while True:
@@ -269,6 +290,15 @@ class Worker:
             os.close(fd)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+    def start_launches(self) -> None:
+        from kjob import runtime
+
+        for spec in self.launches:
+            pid = runtime.launch(spec)
+            if pid:
+                self.watch_shim(pid)
+        self.launches = []
 
     def watch_shim(self, pid: int) -> None:
         import selectors
@@ -386,23 +416,28 @@ class Worker:
             if not owned:
                 store.delete("jobs", namespace_of(job), name_of(job))
                 del job_uids[uid_of(job)]
+                self.removed = True
                 changed = True
             else:
                 work = True
 
         # -- the job controller
         for job in [j for j in job_uids.values() if not is_deleting(j)]:
+            # The kubelet may have changed or removed pods above: take them as they are now.
             owned = [
-                store.get("pods", namespace_of(p), name_of(p)) or p for p in pods_by_job.get(uid_of(job), [])
+                current
+                for p in pods_by_job.get(uid_of(job), [])
+                if (current := store.get("pods", namespace_of(p), name_of(p))) is not None
             ]
-            owned = [p for p in owned if store.get("pods", namespace_of(p), name_of(p)) is not None]
             if self._sync_job(job, owned, now, controller):
                 changed = True
             current = store.get("jobs", namespace_of(job), name_of(job))
             if current is not None and controller.job_needs_worker(current):
                 work = True
 
-        self._collect_events(job_uids, kept)
+        if self.removed:
+            self._collect_events(job_uids, kept)
+            self.removed = False
         for message in store.corrupt:
             log(message)
         if self.due is not None:
@@ -415,11 +450,22 @@ class Worker:
         from kjob.objects import selector_matches
 
         changed = False
+        # A job created or changed since the last pass may claim pods checked before.
+        # (What matters is the selector and whether the job may still own pods, not its status.)
+        job_versions = {
+            uid_of(j): f"{meta(j).get('generation')}/{is_deleting(j)}/{is_job_finished(j)}" for j in jobs
+        }
+        changed_jobs = job_versions != self.claim_jobs
+        self.claim_jobs = job_versions
         live = [j for j in jobs if not is_deleting(j) and not is_job_finished(j)]
         by_uid = {uid_of(j): j for j in jobs}
         for pod in pods:
             if is_deleting(pod):
                 continue
+            version = str(meta(pod).get("resourceVersion", ""))
+            if self.claimed.get(uid_of(pod)) == version and not changed_jobs:
+                continue  # neither the pod nor any job changed since it was last checked
+            self.claimed[uid_of(pod)] = version
             labels = meta(pod).get("labels") or {}
             ref = controller_ref(pod)
             if ref is None:
@@ -509,11 +555,9 @@ class Worker:
         # Containers start from the pod as it is now: bound to this node, with its IPs.
         for launch in result.launch:
             spec = self._run_spec(new, launch, run_dir, kubelet)
-            if isinstance(spec, str):
-                continue
-            pid = runtime.launch(spec)
-            if pid:
-                self.watch_shim(pid)
+            if not isinstance(spec, str):
+                # Started only once the pass's writes are on disk: no process without its pod.
+                self.launches.append(spec)
         for stop in result.stop:
             runtime.request_stop(run_dir, stop.container, stop.attempt, stop.grace)
             stopping.add(stop.container)
@@ -561,6 +605,7 @@ class Worker:
     def remove_pod(self, pod: Obj) -> None:
         import shutil
 
+        self.removed = True
         from kjob import runtime
 
         # Whatever run of the pod is somehow still alive goes with it.
@@ -738,6 +783,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     os.umask(0o077)  # state, logs and sockets are the user's alone
     store = Store(args[0] if args else None)
+    store.remember_reads()
     try:
         return Worker(store).run()
     except Exception as e:

@@ -377,7 +377,11 @@ def test_on_failure_fails_when_restarts_reach_the_limit(k: Cluster) -> None:
 
 def test_crash_loop_shows_restarts_and_previous_logs(k: Cluster) -> None:
     k.create(job("loop", 'echo "run at $(date +%s%N)"; exit 3', policy="OnFailure", spec="backoffLimit: 100"))
-    wait_until(lambda: any(p["status"]["containerStatuses"][0]["restartCount"] >= 2 for p in k.pods("loop")))
+    wait_until(
+        lambda: any(
+            cs["restartCount"] >= 2 for p in k.pods("loop") for cs in p["status"].get("containerStatuses", [])
+        )
+    )
     pod = k.pods("loop")[0]
     name = pod["metadata"]["name"]
     assert re.search(rf"{name}   [01]/1     \S+ +\d+ \(\d+s ago\)   ", k.kjob("get", "pods").stdout)
