@@ -1,58 +1,291 @@
-"""kjob logs."""
+"""kjob logs: kubectl's flags, their parsing and validation order, and its messages."""
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Any
 
 import click
 
 from kjob import commands, logs, worker
-from kjob.cli.base import (
-    CONTEXT,
-    err,
-    namespace_option,
-    open_store,
+from kjob.cli.base import CONTEXT, err, namespace_option, open_store
+from kjob.errors import KjobError, PlainError, UsageError
+
+USAGE = (
+    "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
+    "POD or TYPE/NAME is a required argument for the logs command"
 )
-from kjob.errors import PlainError
 
-# ---------------------------------------------------------------- logs
+# kubectl's boolean flags take `--flag`, `--flag=true|false` (and `-f=false`); Click's flags take no value,
+# so `--flag=VALUE` is rewritten before parsing into the flag or its hidden negative twin.
+BOOL_FLAGS = {
+    "--follow": "-f, --follow",
+    "-f": "-f, --follow",
+    "--previous": "-p, --previous",
+    "-p": "-p, --previous",
+    "--timestamps": "--timestamps",
+    "--all-containers": "--all-containers",
+    "--all-pods": "--all-pods",
+    "--prefix": "--prefix",
+    "--ignore-errors": "--ignore-errors",
+    "--insecure-skip-tls-verify-backend": "--insecure-skip-tls-verify-backend",
+}
+GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
+GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
 
 
-@click.command(context_settings=CONTEXT)
-@click.argument("pod", required=False)
-@click.argument("container_arg", required=False, metavar="[CONTAINER]")
-@click.option("-c", "--container", default=None, help="Print the logs of this container.")
-@click.option("-p", "--previous", is_flag=True, help="Print the logs of the previous run of the container.")
+def flag_error(value: str, flag: str, reason: str) -> KjobError:
+    """pflag's message for a value it cannot parse."""
+    return KjobError(
+        f'Error: invalid argument "{value}" for "{flag}" flag: {reason}\nSee \'kjob logs --help\' for usage.'
+    )
+
+
+class KubectlBoolCommand(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rewritten: list[str] = []
+        for i, arg in enumerate(args):
+            if arg == "--":
+                rewritten.extend(args[i:])
+                break
+            name, eq, value = arg.partition("=")
+            if eq and name in BOOL_FLAGS:
+                long = BOOL_FLAGS[name].split(", ")[-1]
+                if value in GO_TRUE:
+                    rewritten.append(long)
+                elif value in GO_FALSE:
+                    rewritten.append(f"--no-{long[2:]}")
+                else:
+                    raise flag_error(
+                        value, BOOL_FLAGS[name], f'strconv.ParseBool: parsing "{value}": invalid syntax'
+                    )
+                continue
+            rewritten.append(arg)
+        return super().parse_args(ctx, rewritten)
+
+
+def kubectl_bool(*decls: str, help: str) -> Any:
+    """A boolean flag with kubectl's spellings; its hidden `--no-NAME` twin is what `=false` becomes."""
+    long = next(d for d in decls if d.startswith("--"))
+    dest = long[2:].replace("-", "_")
+
+    def decorate(f: Any) -> Any:
+        f = click.option(f"--no-{long[2:]}", dest, flag_value=False, hidden=True)(f)
+        return click.option(*decls, dest, flag_value=True, default=False, help=help)(f)
+
+    return decorate
+
+
+def go_int(value: str, flag: str) -> int:
+    """strconv.ParseInt(value, 0, 64), as pflag parses integer flags, with its error text."""
+    text = value
+    sign = 1
+    if text[:1] in "+-" and text:
+        sign = -1 if text[0] == "-" else 1
+        text = text[1:]
+    base, digits = 10, text
+    lower = text.lower()
+    if lower.startswith(("0x", "0o", "0b")):
+        base, digits = {"x": 16, "o": 8, "b": 2}[lower[1]], text[2:]
+    elif len(text) > 1 and text.startswith("0"):
+        base, digits = 8, text[1:]
+    ok = bool(digits) and not digits.startswith("_") and not digits.endswith("_") and "__" not in digits
+    if base == 10 and "_" in digits:
+        ok = False
+    try:
+        number = sign * int(digits.replace("_", ""), base) if ok else None
+    except ValueError:
+        number = None
+    if number is None:
+        raise flag_error(value, flag, f'strconv.ParseInt: parsing "{value}": invalid syntax')
+    if not -(2**63) <= number < 2**63:
+        raise flag_error(value, flag, f'strconv.ParseInt: parsing "{value}": value out of range')
+    return number
+
+
+def go_duration(value: str, flag: str) -> float:
+    try:
+        return commands.parse_duration(value)
+    except ValueError as e:
+        raise flag_error(value, flag, str(e)) from None
+
+
+@click.command(cls=KubectlBoolCommand, context_settings=CONTEXT)
+@click.argument("args", nargs=-1, metavar="(POD | TYPE/NAME) [CONTAINER]")
+@kubectl_bool("--all-containers", help="Get all containers' logs in the pod(s).")
+@kubectl_bool("--all-pods", help="Get logs from all pod(s). Sets prefix to true.")
+@click.option("-c", "--container", default=None, help="Print the logs of this container")
+@kubectl_bool("-f", "--follow", help="Specify if the logs should be streamed.")
+@kubectl_bool(
+    "--ignore-errors",
+    help="If watching / following pod logs, allow for any errors that occur to be non-fatal",
+)
+@kubectl_bool("--insecure-skip-tls-verify-backend", help="Accepted for kubectl's sake; kjob has no kubelet.")
+@click.option("--limit-bytes", default="0", help="Maximum bytes of logs to return. Defaults to no limit.")
+@click.option(
+    "--max-log-requests",
+    default="5",
+    help="Specify maximum number of concurrent logs to follow when using by a selector. Defaults to 5.",
+)
+@click.option(
+    "--pod-running-timeout",
+    default="20s",
+    help="The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is "
+    "running",
+)
+@kubectl_bool("--prefix", help="Prefix each log line with the log source (pod name and container name)")
+@kubectl_bool(
+    "-p",
+    "--previous",
+    help="If true, print the logs for the previous instance of the container in a pod if it exists.",
+)
+@click.option(
+    "-l",
+    "--selector",
+    default="",
+    help="Selector (label query) to filter on, supports '=', '==', and '!='."
+    "(e.g. -l key1=value1,key2=value2).",
+)
+@click.option(
+    "--since",
+    default="0s",
+    help="Only return logs newer than a relative duration like 5s, 2m, or 3h. Defaults to all logs. "
+    "Only one of since-time / since may be used.",
+)
+@click.option(
+    "--since-time",
+    default="",
+    help="Only return logs after a specific date (RFC3339). Defaults to all logs. "
+    "Only one of since-time / since may be used.",
+)
+@click.option(
+    "--tail",
+    default=None,
+    help="Lines of recent log file to display. Defaults to -1 with no selector, showing all log lines "
+    "otherwise 10, if a selector is provided.",
+)
+@kubectl_bool("--timestamps", help="Include timestamps on each line in the log output")
 @namespace_option
 def logs_command(
-    pod: str | None, container_arg: str | None, container: str | None, previous: bool, namespace: str | None
+    args: tuple[str, ...],
+    all_containers: bool,
+    all_pods: bool,
+    container: str | None,
+    follow: bool,
+    ignore_errors: bool,
+    insecure_skip_tls_verify_backend: bool,
+    limit_bytes: str,
+    max_log_requests: str,
+    pod_running_timeout: str,
+    prefix: bool,
+    previous: bool,
+    selector: str,
+    since: str,
+    since_time: str,
+    tail: str | None,
+    timestamps: bool,
+    namespace: str | None,
 ) -> None:
-    """Print the logs for a container in a pod.
+    """Print the logs for a container in a pod or specified resource. If the pod has only one container,
+    the container name is optional.
 
     \b
     Examples:
-      # Print the output of the only container of a pod
+      # Return snapshot logs from pod job-count-jx82v with only one container
       kjob logs job-count-jx82v
 
     \b
-      # The output of the run before the last restart
+      # Return snapshot logs from the first container of a job named hello
+      kjob logs job/hello
+
+    \b
+      # Begin streaming the logs of the worker container in pod job-count-jx82v
+      kjob logs -f -c worker job-count-jx82v
+
+    \b
+      # Return snapshot logs from all containers in pods defined by label app=nginx
+      kjob logs -l app=nginx --all-containers=true
+
+    \b
+      # Return snapshot logs from all pods of the job hello, each line prefixed with its source
+      kjob logs job/hello --all-pods=true
+
+    \b
+      # Display only the most recent 20 lines of output, with their timestamps
+      kjob logs --tail=20 --timestamps job-count-jx82v
+
+    \b
+      # Show all logs written in the last hour
+      kjob logs --since=1h job-count-jx82v
+
+    \b
+      # Return snapshot of the previous terminated run of the container
       kjob logs -p job-count-jx82v
     """
-    if not pod:
-        raise PlainError(
-            "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
-            "POD or TYPE/NAME is a required argument for the logs command\n"
-            "See 'kjob logs -h' for help and examples"
-        )
-    if container and container_arg:
-        raise PlainError("only one of -c or an inline [CONTAINER] arg is allowed")
+    # pflag parses every value before the command runs.
+    tail_lines = go_int(tail, "--tail") if tail is not None else -1
+    limit = go_int(limit_bytes, "--limit-bytes")
+    max_requests = go_int(max_log_requests, "--max-log-requests")
+    since_duration = go_duration(since, "--since")
+    timeout = go_duration(pod_running_timeout, "--pod-running-timeout")
+
+    # Complete: the arguments, then the objects they name.
+    if not args and not selector:
+        raise UsageError(USAGE, "logs")
+    if len(args) == 1 and selector:
+        raise UsageError("only a selector (-l) or a POD name is allowed", "logs")
+    if len(args) > 2:
+        raise UsageError(USAGE, "logs")
+    chosen = args[1] if len(args) == 2 else container
+    if timeout <= 0:
+        raise PlainError("--pod-running-timeout must be higher than zero")
+    options = logs.LogOptions(follow=follow, previous=previous, timestamps=timestamps, limit_bytes=limit)
+    since_ns = logs.since_from_time(since_time) if since_time else None
+    sinceseconds = logs.since_seconds(since_duration) if since_duration != 0 else None
+    if selector and tail is None:
+        options.tail = logs.SELECTOR_TAIL
+    elif tail_lines != -1:
+        options.tail = tail_lines
     store = open_store()
     ns, _ = commands.default_namespace(namespace)
-    request = logs.pick_log_container(store, ns, pod, container or container_arg, previous)
-    worker.ensure_running(store, [request.pod])
-    for note in request.notes:
-        err(note)
-    out = sys.stdout.buffer
-    for chunk in logs.read_log(store, request):
-        out.write(chunk)
-    out.flush()
+    target = logs.find_target(store, ns, args[0] if args else None, selector if not args else None)
+    if target.pods == [] and selector:
+        err(f"No resources found in {ns} namespace.")
+
+    # Validate.
+    if since_time and since_duration != 0:
+        raise PlainError("at most one of `sinceTime` or `sinceSeconds` may be specified")
+    if all_containers and chosen:
+        raise PlainError(f"--all-containers=true should not be specified with container name {chosen}")
+    if container is not None and len(args) == 2:
+        raise PlainError("only one of -c or an inline [CONTAINER] arg is allowed")
+    if limit < 0:
+        raise PlainError("--limit-bytes must be greater than 0")
+    if sinceseconds is not None and sinceseconds < 0:
+        raise PlainError("--since must be greater than 0")
+    if options.tail < -1:
+        raise PlainError("--tail must be greater than or equal to -1")
+
+    # Run.
+    requests = logs.plan_requests(store, target, chosen, all_containers, all_pods, timeout, err)
+    if follow and len(requests) > 1 and len(requests) > max_requests:
+        raise PlainError(
+            f"you are attempting to follow {len(requests)} log streams, but maximum allowed concurrency is "
+            f"{max_requests}, use --max-log-requests to increase the limit"
+        )
+    if prefix or all_pods:
+        for request in requests:
+            request.prefix = logs.prefix_of(request)
+    if sinceseconds is not None:
+        options.since_ns = logs.since_from_seconds(sinceseconds)
+    elif since_ns is not None:
+        options.since_ns = since_ns
+    if requests:
+        worker.ensure_running(store, [r.pod for r in requests])
+    sys.stdout.flush()
+    try:
+        logs.stream_logs(store, requests, options, sys.stdout.buffer, ignore_errors)
+    except BrokenPipeError:
+        # `kjob logs POD | head` : the reader has what it wanted (Click would turn this into exit 1).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
