@@ -560,7 +560,7 @@ def test_get_watch_only_prints_nothing_until_a_change(kjob_proc, home: Path) -> 
         text=True,
         env=env,
     )
-    time.sleep(1.0)
+    time.sleep(3.0)  # the watch must have made its first listing (slow on a loaded machine)
     store = Store(home)
     with store.lock():
         store.delete("jobs", "default", "job-c9")

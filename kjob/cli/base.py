@@ -20,6 +20,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 # Each verb lives in its own module, imported only when that verb runs: start-up stays small.
 COMMANDS = {
+    "annotate": "kjob.cli.label",
     "api-resources": "kjob.cli.misc",
     "apply": "kjob.cli.create",
     "completion": "kjob.cli.misc",
@@ -28,6 +29,7 @@ COMMANDS = {
     "describe": "kjob.cli.describe",
     "explain": "kjob.cli.misc",
     "get": "kjob.cli.get",
+    "label": "kjob.cli.label",
     "logs": "kjob.cli.logs",
     "patch": "kjob.cli.create",
     "run": "kjob.cli.runner",
@@ -47,6 +49,14 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module), name.replace("-", "_") + "_command", None)
         return command if isinstance(command, click.Command) else None
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            rest = _rewrite_bools(command, rest)
+        return name, command, rest
+
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT)
 def cli() -> None:
@@ -62,22 +72,52 @@ def namespace_option(f: F) -> F:
     )(f)
 
 
+GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
 def bool_flag(name: str, default: bool, help: str, dest: str | None = None) -> Callable[[F], F]:
-    """A kubectl boolean flag: `--name`, `--name=true` or `--name=false`."""
+    """A kubectl boolean flag: `--name`, `--name=true` or `--name=false` (and never the next word).
+
+    Click's flags take no value, so the flag gets a hidden `--no-NAME` twin and the group rewrites
+    `--name=VALUE` into one of the two before the command parses its arguments.
+    """
+    param = dest or name.lstrip("-").replace("-", "_")
 
     def decorate(f: F) -> F:
-        decls = [name] if dest is None else [name, dest]
-        return click.option(
-            *decls,
-            type=click.BOOL,
-            default=default,
-            is_flag=False,
-            flag_value=True,
-            show_default=True,
-            help=help,
-        )(f)
+        f = click.option(f"--no-{name.lstrip('-')}", param, flag_value=False, hidden=True)(f)
+        f = click.option(name, param, flag_value=True, default=default, show_default=True, help=help)(f)
+        f.__click_params__[-1].kubectl_bool = True  # type: ignore[attr-defined]
+        return f
 
     return decorate
+
+
+def _rewrite_bools(command: click.Command, args: list[str]) -> list[str]:
+    names = {
+        opt: next(o for o in p.opts if o.startswith("--"))
+        for p in command.params
+        if getattr(p, "kubectl_bool", False)
+        for opt in p.opts
+    }
+    if not names:
+        return args
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if arg == "--":
+            return [*out, *args[i:]]
+        flag, eq, value = arg.partition("=")
+        if eq and flag in names:
+            if value in GO_TRUE:
+                out.append(names[flag])
+            elif value in GO_FALSE:
+                out.append(f"--no-{names[flag][2:]}")
+            else:
+                reason = f'strconv.ParseBool: parsing "{value}": invalid syntax'
+                raise PlainError(f'invalid argument "{value}" for "{flag}" flag: {reason}')
+            continue
+        out.append(arg)
+    return out
 
 
 def open_store() -> Store:
