@@ -24,6 +24,7 @@ from kjob.objects import (
     name_of,
     namespace_of,
     pod_is_terminal,
+    random_suffix,
     uid_of,
 )
 from kjob.store import Store
@@ -253,10 +254,15 @@ class Worker:
                     if changed:
                         self.notify_watchers()  # the last change must reach waiting commands too
                     return True
-            except StoreError as e:
+            except Exception as e:  # one bad pass must not end the worker
                 self.launches = []  # their pods may not be on disk: the next pass decides again
-                # A full or read-only disk: the containers go on; try again a little later.
-                log(f"pass failed, retrying in {STORE_RETRY}s: {e.message}")
+                if not isinstance(e, StoreError):
+                    import traceback
+
+                    log(f"pass failed, retrying in {STORE_RETRY}s: {e}\n{traceback.format_exc()}")
+                else:
+                    # A full or read-only disk: the containers go on; try again a little later.
+                    log(f"pass failed, retrying in {STORE_RETRY}s: {e.message}")
                 self.wake_at(time.time() + STORE_RETRY)
                 break
             if changed:
@@ -655,11 +661,24 @@ class Worker:
             self._mark_deleted(pod, now)
             store.update("pods", pod)
             changed = True
+        renamed: dict[str, str] = {}
         for pod in result.create:
+            drawn = name_of(pod)
+            # 27^5 suffixes: among thousands of pods two draws do meet. Draw again, as a client
+            # whose generateName create was refused would.
+            for _ in range(20):
+                if store.get("pods", namespace_of(pod), name_of(pod)) is None:
+                    break
+                pod["metadata"]["name"] = pod["metadata"]["generateName"] + random_suffix()
             store.create("pods", pod)
+            renamed[drawn] = name_of(pod)
             changed = True
         for ev in result.events:
-            self.record_event(job, ev.type, ev.reason, ev.message, "job-controller", now)
+            message = ev.message
+            if ev.reason == "SuccessfulCreate":
+                drawn = message.removeprefix("Created pod: ")
+                message = f"Created pod: {renamed.get(drawn, drawn)}"
+            self.record_event(job, ev.type, ev.reason, message, "job-controller", now)
         return changed
 
     # -------------------------------------------------------- events

@@ -347,3 +347,45 @@ def test_orphans_are_adopted_and_non_matching_pods_released(kjob_proc, home: Pat
     wait_until(lambda: owner() == [])
     kjob_proc("delete", "jobs", "adopt")
     kjob_proc("delete", "pod", pod, "--wait=false")
+
+
+def test_a_generated_pod_name_that_is_taken_is_drawn_again(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os as os_module
+
+    from kjob import manifest, objects
+    from kjob.store import Store
+    from kjob.worker import Worker
+
+    store = Store(home)
+    job = manifest.prepare_job(
+        json.loads(json.dumps(__import__("yaml").safe_load(job_manifest("j", "true")))),
+        "default",
+        objects.now(),
+    )
+    taken = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "j-bbbbb", "namespace": "default", "uid": "x"},
+        "spec": {"containers": []},
+        "status": {"phase": "Succeeded"},
+    }
+    with store.lock():
+        store.create("jobs", job)
+        store.create("pods", taken)
+    real = os_module.urandom
+    draws = iter([b"\0" * 5])  # the controller's draw lands on the taken name
+    monkeypatch.setattr(objects.os, "urandom", lambda n: next(draws, None) or real(n))
+    worker = Worker(store)
+    assert worker.acquire()
+    try:
+        with store.lock(), store.cached():
+            worker.run_pass()
+    finally:
+        worker.release()
+    pods = {p["metadata"]["name"] for p in store.list("pods")}
+    assert "j-bbbbb" in pods and len(pods) == 2
+    created = next(p for p in pods if p != "j-bbbbb")
+    messages = [e["message"] for e in store.list("events") if e["reason"] == "SuccessfulCreate"]
+    assert messages == [f"Created pod: {created}"]
