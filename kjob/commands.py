@@ -427,8 +427,11 @@ def parse_patch(text: str) -> Any:
         raise PlainError(f'unable to parse "{text}": {str(e).splitlines()[0]}') from e
 
 
-def patch_job(store: Store, namespace: str, name: str, text: str, patch_type: str) -> Outcome:
-    """Apply a patch to a job as the API server would: status ignored, immutable fields refused."""
+def patch_job(
+    store: Store, namespace: str, name: str, text: str, patch_type: str, subresource: str = ""
+) -> Outcome:
+    """Apply a patch to a job as the API server would: status ignored, immutable fields refused;
+    through the status subresource, only status (and labels and annotations) change."""
     import copy
 
     from kjob import manifest, patches
@@ -443,8 +446,14 @@ def patch_job(store: Store, namespace: str, name: str, text: str, patch_type: st
         new = patches.apply_patch(old, patch, patch_type)
         if not isinstance(new, dict):
             raise PlainError("the patch must result in an object")
-        # status has its own subresource; identity fields are the server's.
-        new["status"] = copy.deepcopy(old.get("status") or {})
+        if subresource == "status":
+            # The status strategy keeps the spec; labels and annotations may change alongside.
+            new["spec"] = copy.deepcopy(old.get("spec") or {})
+        elif subresource:
+            raise PlainError(f'invalid subresource value: "{subresource}". Must be one of [status scale]')
+        else:
+            # status has its own subresource; identity fields are the server's.
+            new["status"] = copy.deepcopy(old.get("status") or {})
         new_meta = new.setdefault("metadata", {})
         for key in ("name", "namespace", "uid", "creationTimestamp", "generation", "resourceVersion"):
             if key in (old.get("metadata") or {}):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -550,3 +551,64 @@ def test_logs_of_a_waiting_container_names_the_default_first(k: Cluster) -> None
         f'Error from server (BadRequest): container "c" in pod "{name}" is waiting to start: PodInitializing\n'
     )
     k.kjob("delete", "jobs", "waiting")
+
+
+# 25
+def test_apply_changes_to_a_job_status(k: Cluster) -> None:
+    k.create(job("status-patch", NOT_TERMINATE, spec="parallelism: 2\ncompletions: 4"))
+    wait_until(lambda: k.job("status-patch")["status"].get("active") == 2)
+    condition = {
+        "type": "CustomConditionType",
+        "status": "True",
+        "lastTransitionTime": "2026-01-01T00:00:00Z",
+        "reason": "Custom",
+        "message": "set through /status",
+    }
+    patch = json.dumps(
+        {"metadata": {"annotations": {"patchedstatus": "true"}}, "status": {"conditions": [condition]}}
+    )
+    r = k.kjob("patch", "job", "status-patch", "--subresource=status", "--type=merge", "-p", patch)
+    assert (r.exit_code, r.stdout) == (0, "job.batch/status-patch patched\n"), r.stderr
+    patched = k.job("status-patch")
+    assert patched["metadata"]["annotations"]["patchedstatus"] == "true"
+    assert [c["type"] for c in patched["status"]["conditions"]] == ["CustomConditionType"]
+    # Update it again: a later transition time is kept, and the controller leaves the condition alone.
+    moved = [{**condition, "lastTransitionTime": "2026-01-02T00:00:00Z"}]
+    k.kjob(
+        "patch",
+        "job",
+        "status-patch",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        json.dumps({"status": {"conditions": moved}}),
+    )
+    time.sleep(0.3)
+    again = k.job("status-patch")
+    assert again["status"]["conditions"][0]["lastTransitionTime"] == "2026-01-02T00:00:00Z"
+    assert again["metadata"]["uid"] == patched["metadata"]["uid"]
+    k.kjob("delete", "jobs", "status-patch")
+
+
+# 26
+def test_manage_the_lifecycle_of_a_job(k: Cluster) -> None:
+    name = "lifecycle"
+    k.create(
+        job(name, SUCCEED, spec="parallelism: 2\ncompletions: 4\nsuspend: true").replace(
+            '"metadata": {"name": "lifecycle"}',
+            '"metadata": {"name": "lifecycle", "labels": {"e2e-job-label": "lifecycle"}}',
+        )
+    )
+    before = int(k.job(name)["metadata"]["resourceVersion"])
+    r = k.kjob("patch", "job", name, "-p", json.dumps({"metadata": {"labels": {name: "patched"}}}))
+    assert r.exit_code == 0, r.stderr
+    assert k.job(name)["metadata"]["labels"][name] == "patched"
+    assert int(k.job(name)["metadata"]["resourceVersion"]) > before
+    k.patch(name, json.dumps({"metadata": {"annotations": {"updated": "true"}}, "spec": {"suspend": False}}))
+    listed = k.kjob("get", "jobs", "-A", "-l", f"e2e-job-label={name}", "-o", "name")
+    assert listed.stdout == f"job.batch/{name}\n"
+    done = k.wait(name, "complete")
+    assert done["status"]["succeeded"] == 4
+    r = k.kjob("delete", "jobs", "-l", f"e2e-job-label={name}", "--cascade=background")
+    assert r.stdout == f'job.batch "{name}" deleted\n'
+    assert k.kjob("get", "jobs", "-A", "-l", f"e2e-job-label={name}").stderr == "No resources found\n"

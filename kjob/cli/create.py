@@ -426,9 +426,10 @@ def apply_command(
 @click.argument("args", nargs=-1)
 @click.option("-p", "--patch", "patch_text", default=None, help="The patch to apply, as JSON or YAML.")
 @click.option("--type", "patch_type", default="strategic", help="json, merge or strategic (the default).")
+@click.option("--subresource", default="", help="status: patch the object's status instead of its spec.")
 @namespace_option
 def patch_command(
-    args: tuple[str, ...], patch_text: str | None, patch_type: str, namespace: str | None
+    args: tuple[str, ...], patch_text: str | None, patch_type: str, subresource: str, namespace: str | None
 ) -> None:
     """Update fields of a job with a merge, JSON or strategic merge patch.
 
@@ -440,6 +441,10 @@ def patch_command(
     \b
       # Raise the parallelism with a JSON patch
       kjob patch job job-count --type=json -p '[{"op":"replace","path":"/spec/parallelism","value":3}]'
+
+    \b
+      # Add a condition through the status subresource
+      kjob patch job job-count --subresource=status --type=merge -p '{"status":{"conditions":[...]}}'
     """
     if patch_text is None:
         raise UsageError("must specify -p to patch", "patch")
@@ -450,5 +455,5 @@ def patch_command(
         raise PlainError("kjob patches jobs")
     store = open_store()
     ns, _ = commands.default_namespace(namespace)
-    if report([commands.patch_job(store, ns, name, patch_text, patch_type) for name in names]):
+    if report([commands.patch_job(store, ns, name, patch_text, patch_type, subresource) for name in names]):
         raise Failed
