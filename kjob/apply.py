@@ -231,28 +231,17 @@ def apply_from_sources(
     from kjob import manifest
 
     outcomes: list[Outcome] = []
-    for source, text in sources:
-        try:
-            docs = manifest.load_documents(text, source)
-        except KjobError as e:
-            outcomes.append(Outcome(error=e))
+    for source, doc in commands.each_document(sources):
+        if isinstance(doc, Outcome):
+            outcomes.append(doc)
             continue
-        for doc in docs:
-            try:
-                outcome = _apply_one(
-                    store,
-                    manifest,
-                    doc,
-                    source,
-                    namespace,
-                    namespace_explicit,
-                    dry_run,
-                    validation,
-                    server_side,
-                )
-            except KjobError as e:
-                outcome = Outcome(error=e)
-            outcomes.append(outcome)
+        try:
+            outcome = _apply_one(
+                store, manifest, doc, source, namespace, namespace_explicit, dry_run, validation, server_side
+            )
+        except KjobError as e:
+            outcome = Outcome(error=e)
+        outcomes.append(outcome)
     if not outcomes:
         outcomes.append(Outcome(error=PlainError("no objects passed to apply")))
     if dry_run == commands.DRY_RUN_NONE and any(o.obj is not None for o in outcomes):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -163,6 +164,21 @@ def _drop_path(obj: Any, path: str) -> None:
         node.pop(parts[-1], None)
 
 
+def each_document(sources: list[tuple[str, str]]) -> Iterator[tuple[str, Obj | Outcome]]:
+    """(source, object) for every document of every manifest; a source that cannot be read or
+    parsed yields its error as an Outcome, and the others go on."""
+    from kjob import manifest
+
+    for source, text in sources:
+        try:
+            docs = manifest.load_documents(text, source)
+        except KjobError as e:
+            yield source, Outcome(error=e)
+            continue
+        for doc in docs:
+            yield source, doc
+
+
 def create_from_sources(
     store: Store,
     sources: list[tuple[str, str]],
@@ -175,27 +191,14 @@ def create_from_sources(
     """kubectl create -f: every Job of every source, each created (or dry-run) on its own."""
     from kjob import manifest
 
-    outcomes: list[Outcome] = []
-    for source, text in sources:
-        try:
-            docs = manifest.load_documents(text, source)
-        except KjobError as e:
-            outcomes.append(Outcome(error=e))
-            continue
-        for doc in docs:
-            outcomes.append(
-                _create_one(
-                    store,
-                    manifest,
-                    doc,
-                    source,
-                    namespace,
-                    namespace_explicit,
-                    dry_run,
-                    validation,
-                    save_config,
-                )
-            )
+    outcomes = [
+        doc
+        if isinstance(doc, Outcome)
+        else _create_one(
+            store, manifest, doc, source, namespace, namespace_explicit, dry_run, validation, save_config
+        )
+        for source, doc in each_document(sources)
+    ]
     if not outcomes:
         outcomes.append(Outcome(error=PlainError("no objects passed to create")))
     if dry_run == DRY_RUN_NONE and any(o.obj is not None for o in outcomes):
