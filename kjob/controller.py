@@ -612,13 +612,3 @@ def _backoff_ready_at(job: Obj, pods: list[Obj], scale: float = 1.0) -> float:
     if not failures:
         return 0.0
     return max(failures) + scale * pod_failure_backoff(len(failures))
-
-
-def job_needs_worker(job: Obj) -> bool:
-    """Whether the worker has anything to do for this job (else it may exit)."""
-    if is_deleting(job):
-        return True
-    if is_job_finished(job):
-        return spec_of(job).get("ttlSecondsAfterFinished") is not None
-    spec = spec_of(job)
-    return not spec.get("suspend") or bool((job.get("status") or {}).get("active"))

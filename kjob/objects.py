@@ -200,6 +200,17 @@ def is_job_finished(job: Mapping[str, Any]) -> bool:
     return has_condition(job, "Complete") or has_condition(job, "Failed")
 
 
+def job_needs_worker(job: Mapping[str, Any]) -> bool:
+    """Whether the worker has anything to do for this job (else it may exit). Here, not in the
+    controller, so that reading commands can ask without importing the controller."""
+    if is_deleting(job):
+        return True
+    spec = job.get("spec") or {}
+    if is_job_finished(job):
+        return spec.get("ttlSecondsAfterFinished") is not None
+    return not spec.get("suspend") or bool((job.get("status") or {}).get("active"))
+
+
 def pod_is_terminal(pod: Mapping[str, Any]) -> bool:
     return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
 

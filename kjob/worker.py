@@ -20,6 +20,7 @@ from kjob.objects import (
     format_time,
     is_deleting,
     is_job_finished,
+    job_needs_worker,
     meta,
     name_of,
     namespace_of,
@@ -61,7 +62,6 @@ def worker_alive(store: Store) -> bool:
 
 
 def has_work(objects: Iterable[Obj]) -> bool:
-    from kjob.controller import job_needs_worker
 
     for obj in objects:
         if obj.get("kind") == "Job" and job_needs_worker(obj):
@@ -438,7 +438,7 @@ class Worker:
             if self._sync_job(job, owned, now, controller):
                 changed = True
             current = store.get("jobs", namespace_of(job), name_of(job))
-            if current is not None and controller.job_needs_worker(current):
+            if current is not None and job_needs_worker(current):
                 work = True
 
         if self.removed:
