@@ -177,6 +177,7 @@ class Worker:
         # uid -> resourceVersion of the pods whose ownership was last checked.
         self.claimed: dict[str, str] = {}
         self.claim_jobs: dict[str, str] = {}
+        self.retry_at = 0.0  # no pass before this time (after a failed one)
         self.launches: list[Any] = []  # container runs decided in this pass, started after its writes
         # Tests shorten Kubernetes' back-off delays (10 s doubling) with this one setting.
         self.backoff_scale = float(os.environ.get("KJOB_BACKOFF_SCALE", "1") or 1)
@@ -235,6 +236,11 @@ class Worker:
 
     def cycle(self) -> bool:
         """One wake-up: passes until nothing changes, then sleep. True when the worker should exit."""
+        pause = self.retry_at - time.time()
+        if pause > 0:
+            # After a failed pass (a full disk), nudges do not bring the next try any closer.
+            self.wait(pause)
+            return False
         for _ in range(MAX_PASSES):
             self.due = None
             try:
@@ -263,7 +269,8 @@ class Worker:
                 else:
                     # A full or read-only disk: the containers go on; try again a little later.
                     log(f"pass failed, retrying in {STORE_RETRY}s: {e.message}")
-                self.wake_at(time.time() + STORE_RETRY)
+                self.retry_at = time.time() + STORE_RETRY
+                self.wake_at(self.retry_at)
                 break
             if changed:
                 self.notify_watchers()
