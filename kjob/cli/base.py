@@ -54,7 +54,7 @@ class LazyGroup(click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
-            rest = _rewrite_bools(command, rest)
+            rest = _rewrite_bools(command, rest, name or "")
         return name, command, rest
 
 
@@ -76,45 +76,62 @@ GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 
 
-def bool_flag(name: str, default: bool, help: str, dest: str | None = None) -> Callable[[F], F]:
+def go_bool(text: str) -> bool | None:
+    """strconv.ParseBool, or None for anything else."""
+    return True if text in GO_TRUE else False if text in GO_FALSE else None
+
+
+def bool_flag(
+    name: str, default: bool | None, help: str, dest: str | None = None, short: str | None = None
+) -> Callable[[F], F]:
     """A kubectl boolean flag: `--name`, `--name=true` or `--name=false` (and never the next word).
 
     Click's flags take no value, so the flag gets a hidden `--no-NAME` twin and the group rewrites
-    `--name=VALUE` into one of the two before the command parses its arguments.
+    `--name=VALUE` into one of the two before the command parses its arguments. A default of None
+    lets a command tell "not given" from false.
     """
     param = dest or name.lstrip("-").replace("-", "_")
+    decls = [short, name] if short else [name]
 
     def decorate(f: F) -> F:
         f = click.option(f"--no-{name.lstrip('-')}", param, flag_value=False, hidden=True)(f)
-        f = click.option(name, param, flag_value=True, default=default, show_default=True, help=help)(f)
+        f = click.option(*decls, param, flag_value=True, default=default, help=help)(f)
         f.__click_params__[-1].kubectl_bool = True  # type: ignore[attr-defined]
         return f
 
     return decorate
 
 
-def _rewrite_bools(command: click.Command, args: list[str]) -> list[str]:
-    names = {
-        opt: next(o for o in p.opts if o.startswith("--"))
-        for p in command.params
-        if getattr(p, "kubectl_bool", False)
-        for opt in p.opts
-    }
-    if not names:
+def flag_error(value: str, flag: str, reason: str, command: str) -> KjobError:
+    """pflag's message for a flag value it cannot parse."""
+    return KjobError(
+        f'Error: invalid argument "{value}" for "{flag}" flag: {reason}\n'
+        f"See 'kjob {command} --help' for usage."
+    )
+
+
+def _rewrite_bools(command: click.Command, args: list[str], verb: str) -> list[str]:
+    flags: dict[str, tuple[str, str]] = {}  # spelling -> (long option, pflag's name for it)
+    for p in command.params:
+        if getattr(p, "kubectl_bool", False):
+            long = next(o for o in p.opts if o.startswith("--"))
+            shown = ", ".join(sorted(p.opts, key=len))
+            flags.update({opt: (long, shown) for opt in p.opts})
+    if not flags:
         return args
     out: list[str] = []
     for i, arg in enumerate(args):
         if arg == "--":
             return [*out, *args[i:]]
         flag, eq, value = arg.partition("=")
-        if eq and flag in names:
+        if eq and flag in flags:
+            long, shown = flags[flag]
             if value in GO_TRUE:
-                out.append(names[flag])
+                out.append(long)
             elif value in GO_FALSE:
-                out.append(f"--no-{names[flag][2:]}")
+                out.append(f"--no-{long[2:]}")
             else:
-                reason = f'strconv.ParseBool: parsing "{value}": invalid syntax'
-                raise PlainError(f'invalid argument "{value}" for "{flag}" flag: {reason}')
+                raise flag_error(value, shown, f'strconv.ParseBool: parsing "{value}": invalid syntax', verb)
             continue
         out.append(arg)
     return out

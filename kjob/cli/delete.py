@@ -9,62 +9,23 @@ from typing import Any, TypeVar
 import click
 
 from kjob import commands, removal
-from kjob.cli.base import CONTEXT, Failed, err, namespace_option, open_store, out
+from kjob.cli.base import (
+    CONTEXT,
+    Failed,
+    bool_flag,
+    err,
+    flag_error,
+    go_bool,
+    namespace_option,
+    open_store,
+    out,
+)
 from kjob.errors import Invalid, KjobError, PlainError, UsageError
 from kjob.objects import uid_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # ---------------------------------------------------------------- shared by delete, wait, label, annotate
-
-_GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")
-_GO_FALSE = ("0", "f", "F", "FALSE", "false", "False")
-
-
-def go_bool(text: str) -> bool | None:
-    """strconv.ParseBool, or None for anything else."""
-    return True if text in _GO_TRUE else False if text in _GO_FALSE else None
-
-
-class GoFlagsCommand(click.Command):
-    """kubectl's boolean flags: `--x` alone never takes the next argument as its value, and `--x=true` or
-    `--x=false` still work (each is declared `--x/--no-x`; `--x=false` becomes `--no-x`)."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        flags = {
-            opt
-            for p in self.params
-            if isinstance(p, click.Option) and p.is_flag and p.secondary_opts
-            for opt in p.opts
-            if opt.startswith("--")
-        }
-        rewritten: list[str] = []
-        for i, arg in enumerate(args):
-            if arg == "--":
-                rewritten.extend(args[i:])
-                break
-            name, sep, value = arg.partition("=")
-            if sep and name in flags:
-                parsed = go_bool(value)
-                if parsed is None:
-                    reason = f'strconv.ParseBool: parsing "{value}": invalid syntax'
-                    raise flag_error(value, name, reason, ctx.info_name or "")
-                arg = name if parsed else "--no-" + name[2:]
-            rewritten.append(arg)
-        return super().parse_args(ctx, rewritten)
-
-
-def go_flag(name: str, default: bool | None, help: str, dest: str | None = None) -> Callable[[F], F]:
-    decls = [f"{name}/--no-{name[2:]}"] + ([dest] if dest else [])
-    return click.option(*decls, default=default, help=help)
-
-
-def flag_error(value: str, flag: str, reason: str, command: str) -> KjobError:
-    """pflag's message for a flag value it cannot parse."""
-    return KjobError(
-        f'Error: invalid argument "{value}" for "{flag}" flag: {reason}\n'
-        f"See 'kjob {command} --help' for usage."
-    )
 
 
 def parse_timeout(text: str, command: str) -> float:
@@ -184,10 +145,10 @@ def _parse_cascade(text: str) -> str:
     return cascade
 
 
-@click.command(cls=GoFlagsCommand, context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("args", nargs=-1)
 @selection_options
-@go_flag("--all", False, "Delete all resources, in the namespace of the specified resource types.", "all_")
+@bool_flag("--all", False, "Delete all resources, in the namespace of the specified resource types.", "all_")
 @click.option(
     "--cascade",
     default="background",
@@ -202,19 +163,21 @@ def _parse_cascade(text: str) -> str:
     help="Period of time in seconds given to the resource to terminate gracefully. Ignored if negative. "
     "Set to 1 for immediate shutdown. Can only be set to 0 when --force is true (force deletion).",
 )
-@go_flag("--now", False, "If true, resources are signaled for immediate shutdown (same as --grace-period=1).")
-@go_flag(
+@bool_flag(
+    "--now", False, "If true, resources are signaled for immediate shutdown (same as --grace-period=1)."
+)
+@bool_flag(
     "--force",
     False,
     "If true, immediately remove resources from API and bypass graceful deletion. Note that immediate "
     "deletion of some resources may result in inconsistency or data loss and requires confirmation.",
 )
-@go_flag(
+@bool_flag(
     "--ignore-not-found",
     None,
     'Treat "resource not found" as a successful delete. Defaults to "true" when --all is specified.',
 )
-@go_flag(
+@bool_flag(
     "--wait",
     True,
     "If true, wait for resources to be gone before returning. This waits for finalizers.",

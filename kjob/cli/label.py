@@ -10,11 +10,9 @@ from dataclasses import dataclass, field
 import click
 
 from kjob import commands, removal, worker
-from kjob.cli.base import CONTEXT, Failed, namespace_option, open_store, out
+from kjob.cli.base import CONTEXT, Failed, bool_flag, namespace_option, open_store, out
 from kjob.cli.delete import (
-    GoFlagsCommand,
     dry_run_option,
-    go_flag,
     parse_dry_run,
     print_errors,
     selection_options,
@@ -335,14 +333,14 @@ def _update_options(noun: str):  # type: ignore[no-untyped-def]
             help=f"If non-empty, the {noun} update will only succeed if this is the current resource-version "
             "for the object. Only valid when specifying a single resource.",
         )(f)
-        f = go_flag("--list", False, f"If true, display the {noun}s for a given resource.", "list_")(f)
-        f = go_flag(
+        f = bool_flag("--list", False, f"If true, display the {noun}s for a given resource.", "list_")(f)
+        f = bool_flag(
             "--overwrite",
             False,
             f"If true, allow {noun}s to be overwritten, otherwise reject {noun} updates that overwrite "
             f"existing {noun}s.",
         )(f)
-        f = go_flag(
+        f = bool_flag(
             "--all", False, "Select all resources, in the namespace of the specified resource types", "all_"
         )(f)
         f = selection_options(f)
@@ -351,7 +349,7 @@ def _update_options(noun: str):  # type: ignore[no-untyped-def]
     return decorate
 
 
-@click.command(cls=GoFlagsCommand, context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @_update_options("label")
 def label_command(
     args: tuple[str, ...],
@@ -405,7 +403,7 @@ def label_command(
     )  # fmt: skip
 
 
-@click.command(cls=GoFlagsCommand, context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @_update_options("annotation")
 def annotate_command(
     args: tuple[str, ...],

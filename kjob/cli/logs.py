@@ -4,77 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import click
 
 from kjob import commands, logs, worker
-from kjob.cli.base import CONTEXT, err, namespace_option, open_store
-from kjob.errors import KjobError, PlainError, UsageError
+from kjob.cli.base import CONTEXT, bool_flag, err, flag_error, namespace_option, open_store
+from kjob.errors import PlainError, UsageError
 
 USAGE = (
     "expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\n"
     "POD or TYPE/NAME is a required argument for the logs command"
 )
-
-# kubectl's boolean flags take `--flag`, `--flag=true|false` (and `-f=false`); Click's flags take no value,
-# so `--flag=VALUE` is rewritten before parsing into the flag or its hidden negative twin.
-BOOL_FLAGS = {
-    "--follow": "-f, --follow",
-    "-f": "-f, --follow",
-    "--previous": "-p, --previous",
-    "-p": "-p, --previous",
-    "--timestamps": "--timestamps",
-    "--all-containers": "--all-containers",
-    "--all-pods": "--all-pods",
-    "--prefix": "--prefix",
-    "--ignore-errors": "--ignore-errors",
-    "--insecure-skip-tls-verify-backend": "--insecure-skip-tls-verify-backend",
-}
-GO_TRUE = {"1", "t", "T", "TRUE", "true", "True"}
-GO_FALSE = {"0", "f", "F", "FALSE", "false", "False"}
-
-
-def flag_error(value: str, flag: str, reason: str) -> KjobError:
-    """pflag's message for a value it cannot parse."""
-    return KjobError(
-        f'Error: invalid argument "{value}" for "{flag}" flag: {reason}\nSee \'kjob logs --help\' for usage.'
-    )
-
-
-class KubectlBoolCommand(click.Command):
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        rewritten: list[str] = []
-        for i, arg in enumerate(args):
-            if arg == "--":
-                rewritten.extend(args[i:])
-                break
-            name, eq, value = arg.partition("=")
-            if eq and name in BOOL_FLAGS:
-                long = BOOL_FLAGS[name].split(", ")[-1]
-                if value in GO_TRUE:
-                    rewritten.append(long)
-                elif value in GO_FALSE:
-                    rewritten.append(f"--no-{long[2:]}")
-                else:
-                    raise flag_error(
-                        value, BOOL_FLAGS[name], f'strconv.ParseBool: parsing "{value}": invalid syntax'
-                    )
-                continue
-            rewritten.append(arg)
-        return super().parse_args(ctx, rewritten)
-
-
-def kubectl_bool(*decls: str, help: str) -> Any:
-    """A boolean flag with kubectl's spellings; its hidden `--no-NAME` twin is what `=false` becomes."""
-    long = next(d for d in decls if d.startswith("--"))
-    dest = long[2:].replace("-", "_")
-
-    def decorate(f: Any) -> Any:
-        f = click.option(f"--no-{long[2:]}", dest, flag_value=False, hidden=True)(f)
-        return click.option(*decls, dest, flag_value=True, default=False, help=help)(f)
-
-    return decorate
 
 
 def go_int(value: str, flag: str) -> int:
@@ -98,9 +38,9 @@ def go_int(value: str, flag: str) -> int:
     except ValueError:
         number = None
     if number is None:
-        raise flag_error(value, flag, f'strconv.ParseInt: parsing "{value}": invalid syntax')
+        raise flag_error(value, flag, f'strconv.ParseInt: parsing "{value}": invalid syntax', "logs")
     if not -(2**63) <= number < 2**63:
-        raise flag_error(value, flag, f'strconv.ParseInt: parsing "{value}": value out of range')
+        raise flag_error(value, flag, f'strconv.ParseInt: parsing "{value}": value out of range', "logs")
     return number
 
 
@@ -108,20 +48,21 @@ def go_duration(value: str, flag: str) -> float:
     try:
         return commands.parse_duration(value)
     except ValueError as e:
-        raise flag_error(value, flag, str(e)) from None
+        raise flag_error(value, flag, str(e), "logs") from None
 
 
-@click.command(cls=KubectlBoolCommand, context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("args", nargs=-1, metavar="(POD | TYPE/NAME) [CONTAINER]")
-@kubectl_bool("--all-containers", help="Get all containers' logs in the pod(s).")
-@kubectl_bool("--all-pods", help="Get logs from all pod(s). Sets prefix to true.")
+@bool_flag("--all-containers", False, "Get all containers' logs in the pod(s).")
+@bool_flag("--all-pods", False, "Get logs from all pod(s). Sets prefix to true.")
 @click.option("-c", "--container", default=None, help="Print the logs of this container")
-@kubectl_bool("-f", "--follow", help="Specify if the logs should be streamed.")
-@kubectl_bool(
+@bool_flag("--follow", False, "Specify if the logs should be streamed.", short="-f")
+@bool_flag(
     "--ignore-errors",
-    help="If watching / following pod logs, allow for any errors that occur to be non-fatal",
+    False,
+    "If watching / following pod logs, allow for any errors that occur to be non-fatal",
 )
-@kubectl_bool("--insecure-skip-tls-verify-backend", help="Accepted for kubectl's sake; kjob has no kubelet.")
+@bool_flag("--insecure-skip-tls-verify-backend", False, "Accepted for kubectl's sake; kjob has no kubelet.")
 @click.option("--limit-bytes", default="0", help="Maximum bytes of logs to return. Defaults to no limit.")
 @click.option(
     "--max-log-requests",
@@ -134,11 +75,12 @@ def go_duration(value: str, flag: str) -> float:
     help="The length of time (like 5s, 2m, or 3h, higher than zero) to wait until at least one pod is "
     "running",
 )
-@kubectl_bool("--prefix", help="Prefix each log line with the log source (pod name and container name)")
-@kubectl_bool(
-    "-p",
+@bool_flag("--prefix", False, "Prefix each log line with the log source (pod name and container name)")
+@bool_flag(
     "--previous",
-    help="If true, print the logs for the previous instance of the container in a pod if it exists.",
+    False,
+    "If true, print the logs for the previous instance of the container in a pod if it exists.",
+    short="-p",
 )
 @click.option(
     "-l",
@@ -165,7 +107,7 @@ def go_duration(value: str, flag: str) -> float:
     help="Lines of recent log file to display. Defaults to -1 with no selector, showing all log lines "
     "otherwise 10, if a selector is provided.",
 )
-@kubectl_bool("--timestamps", help="Include timestamps on each line in the log output")
+@bool_flag("--timestamps", False, "Include timestamps on each line in the log output")
 @namespace_option
 def logs_command(
     args: tuple[str, ...],

@@ -7,8 +7,8 @@ import sys
 import click
 
 from kjob import commands, removal, waiting
-from kjob.cli.base import CONTEXT, Failed, namespace_option, open_store, out
-from kjob.cli.delete import GoFlagsCommand, go_flag, parse_timeout, print_errors, selection_options
+from kjob.cli.base import CONTEXT, Failed, bool_flag, namespace_option, open_store, out
+from kjob.cli.delete import parse_timeout, print_errors, selection_options
 from kjob.errors import KjobError, PlainError
 from kjob.objects import Obj
 
@@ -62,10 +62,10 @@ def render(obj: Obj, line: str, fmt: str, template: str) -> str:
     return line + "\n"
 
 
-@click.command(cls=GoFlagsCommand, context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @click.argument("args", nargs=-1)
 @selection_options
-@go_flag("--all", False, "Select all resources in the namespace of the specified resource types", "all_")
+@bool_flag("--all", False, "Select all resources in the namespace of the specified resource types", "all_")
 @click.option(
     "--for",
     "for_",
