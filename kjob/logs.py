@@ -1,30 +1,27 @@
-"""Container logs: which pods and container runs a `logs` request names, and the kubelet's reading of
-their CRI log files (tail, since, timestamps, byte limits) as one stream or several followed at once."""
+"""Container logs: which pods and container runs a `logs` request names, and the reading of their log
+files (kjob.containerlog) as one stream or several followed at once."""
 
 from __future__ import annotations
 
-import calendar
 import contextlib
 import functools
 import os
 import select
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
-from kjob import worker
+from kjob import containerlog, worker
+from kjob.containerlog import LogOptions
 from kjob.errors import BadRequest, KjobError, NotFound, PlainError
-from kjob.objects import Obj, format_time_nano, name_of, namespace_of, parse_time, pod_is_terminal, uid_of
+from kjob.objects import Obj, name_of, namespace_of, parse_time, pod_is_terminal, uid_of
 from kjob.store import Store
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 # kubectl shows the last 10 lines per container when pods are chosen by a selector and --tail is not given.
 SELECTOR_TAIL = 10
-# Log files are read and written in blocks of this size: the work per byte is what makes `logs` fast.
-BLOCK = 1 << 20
 # Without inotify, a followed file is looked at this often.
 POLL_INTERVAL = 0.05
 # While following, the pods are looked at this often even if no worker pass says they changed.
@@ -34,18 +31,6 @@ Note = Callable[[str], None]
 
 
 # ---------------------------------------------------------------- options
-
-
-@dataclass
-class LogOptions:
-    """The PodLogOptions a kubelet reads a log with."""
-
-    follow: bool = False
-    previous: bool = False
-    timestamps: bool = False
-    tail: int = -1  # records from the end; -1 = all
-    since_ns: int | None = None  # records stamped before this are skipped
-    limit_bytes: int = 0  # 0 = no limit
 
 
 def since_seconds(duration: float) -> int:
@@ -64,120 +49,12 @@ def since_from_time(text: str) -> int:
     return ns // 1_000_000_000 * 1_000_000_000
 
 
-# ---------------------------------------------------------------- Go's time.Parse(time.RFC3339, ...)
-
-_RFC3339 = "2006-01-02T15:04:05Z07:00"
-
-
-class _TimeParseError(Exception):
-    pass
-
-
-def _parse_error(value: str, value_elem: str, layout_elem: str) -> _TimeParseError:
-    return _TimeParseError(
-        f"parsing time {_go_quote(value)} as {_go_quote(_RFC3339)}: "
-        f"cannot parse {_go_quote(value_elem)} as {_go_quote(layout_elem)}"
-    )
-
-
-def _go_quote(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\x{ord(ch):02x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
-def _getnum(value: str, fixed: bool) -> tuple[int, str] | None:
-    if not value[:1].isdigit() or not value[:1].isascii():
-        return None
-    if not (value[1:2].isdigit() and value[1:2].isascii()):
-        if fixed:
-            return None
-        return int(value[0]), value[1:]
-    return int(value[:2]), value[2:]
-
-
 def parse_rfc3339(text: str) -> int:
     """Nanoseconds since the epoch, or PlainError with the message Go's time.Parse gives kubectl."""
     try:
-        return _parse_rfc3339(text)
-    except _TimeParseError as e:
+        return containerlog.parse_rfc3339_ns(text)
+    except containerlog.TimeParseError as e:
         raise PlainError(str(e)) from None
-
-
-def _parse_rfc3339(text: str) -> int:
-    value = text
-
-    def num(elem: str, fixed: bool, low: int, high: int, what: str) -> int:
-        nonlocal value
-        got = _getnum(value, fixed)
-        if got is None:
-            raise _parse_error(text, value, elem)
-        n, rest = got
-        if not low <= n <= high:
-            raise _TimeParseError(f"parsing time {_go_quote(text)}: {what} out of range")
-        value = rest
-        return n
-
-    def literal(lit: str) -> None:
-        nonlocal value
-        if not value.startswith(lit):
-            raise _parse_error(text, value, lit)
-        value = value[len(lit) :]
-
-    if len(value) < 4 or not value[:4].isdigit() or not value[:4].isascii():
-        raise _parse_error(text, value, "2006")
-    year, value = int(value[:4]), value[4:]
-    literal("-")
-    month = num("01", True, 1, 12, "month")
-    literal("-")
-    day = num("02", True, 0, 99, "day")
-    literal("T")
-    hour = num("15", False, 0, 23, "hour")
-    literal(":")
-    minute = num("04", True, 0, 59, "minute")
-    literal(":")
-    second = num("05", True, 0, 59, "second")
-    nanos = 0
-    if len(value) >= 2 and value[0] in ".," and value[1].isdigit():
-        n = 2
-        while n < len(value) and value[n].isdigit() and value[n].isascii():
-            n += 1
-        digits = value[1:n][:9]
-        nanos = int(digits.ljust(9, "0"))
-        value = value[n:]
-    offset = 0
-    if value.startswith("Z"):
-        value = value[1:]
-    else:
-        zone = value
-        if len(zone) < 6 or zone[3] != ":" or zone[0] not in "+-":
-            raise _parse_error(text, zone, "Z07:00")
-        hh, mm = _getnum(zone[1:3], True), _getnum(zone[4:6], True)
-        if hh is None or mm is None or hh[1] or mm[1]:
-            raise _parse_error(text, zone, "Z07:00")
-        if hh[0] > 24:
-            raise _TimeParseError(f"parsing time {_go_quote(text)}: time zone offset hour out of range")
-        if mm[0] > 60:
-            raise _TimeParseError(f"parsing time {_go_quote(text)}: time zone offset minute out of range")
-        offset = (hh[0] * 60 + mm[0]) * 60 * (-1 if zone[0] == "-" else 1)
-        value = zone[6:]
-    if value:
-        raise _TimeParseError(f"parsing time {_go_quote(text)}: extra text: {_go_quote(value)}")
-    if day < 1 or day > calendar.monthrange(year, month)[1]:
-        raise _TimeParseError(f"parsing time {_go_quote(text)}: day out of range")
-    seconds = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) - offset
-    return seconds * 1_000_000_000 + nanos
 
 
 # ---------------------------------------------------------------- which pods
@@ -498,188 +375,41 @@ def run_ended(store: Store, request: LogRequest) -> bool:
     return (state.get("waiting") or {}).get("reason") == "CrashLoopBackOff"
 
 
-# ---------------------------------------------------------------- reading CRI records
-
-# A record the fast paths can take whole: fixed-width stamp, a stream, and the F (full line) tag.
-_FULL_HEADS = frozenset({b"Z stdout F ", b"Z stderr F "})
-_HEAD = 40  # len("2026-01-01T00:00:00.000000000Z stdout F ")
-_FAST_BLOCK = 1 << 16
-_STAMP = 30
-_head_of = itemgetter(slice(_STAMP - 1, _HEAD))
-_text_of = itemgetter(slice(_HEAD, None))
-_stamp_of = itemgetter(slice(0, _STAMP))
-
-
-def tail_offset(f: IO[bytes], lines: int, size: int) -> int:
-    """tail.FindTailLineStartIndex: where the last `lines` newline-ended records of the file begin."""
-    if lines < 0:
-        return 0
-    count, right = 0, size
-    while right > 0:
-        left = max(0, right - BLOCK)
-        f.seek(left)
-        block = f.read(right - left)
-        found = block.count(b"\n")
-        if count + found > lines:
-            # The wanted start is in this block: after the (count + found - lines)-th newline from its left.
-            skip = count + found - lines
-            pos = -1
-            for _ in range(skip):
-                pos = block.index(b"\n", pos + 1)
-            return left + pos + 1
-        count += found
-        right = left
-    return 0
-
-
-def parse_record(line: bytes) -> tuple[bytes, bytes, bool, bytes] | None:
-    """(stamp, stream, full, text) of one CRI record without its newline; None if it is not one."""
-    parts = line.split(b" ", 3)
-    if len(parts) < 3 or parts[1] not in (b"stdout", b"stderr"):
-        return None
-    stamp = parts[0]
-    if len(stamp) != _STAMP or not stamp.endswith(b"Z") or stamp[19:20] != b".":
-        normalized = _normalize_stamp(stamp)
-        if normalized is None:
-            return None
-        stamp = normalized
-    tag = parts[2].split(b":", 1)[0]
-    return stamp, parts[1], tag != b"P", parts[3] if len(parts) == 4 else b""
-
-
-def _normalize_stamp(raw: bytes) -> bytes | None:
-    """Another writer's RFC 3339 stamp in the kubelet's fixed-width output form."""
-    try:
-        ns = _parse_rfc3339(raw.decode())
-    except (_TimeParseError, UnicodeDecodeError, ValueError):
-        return None
-    return format_time_nano(ns).encode()
-
-
-class LogReader:
-    """The kubelet's logWriter over one run's records: what `GET pods/NAME/log` would return."""
-
-    def __init__(self, options: LogOptions) -> None:
-        self.timestamps = options.timestamps
-        self.since = format_time_nano(options.since_ns).encode() if options.since_ns is not None else None
-        self.remain = options.limit_bytes if options.limit_bytes > 0 else -1
-        self.new_line = True  # the next record starts a line (only such records get a timestamp)
-        self.full = False  # --limit-bytes reached
-
-    def feed(self, data: bytes, end: int | None = None) -> bytes:
-        """The output for the whole records in `data[:end]` (which ends with a newline, unless it is the
-        final, incomplete record of a finished log)."""
-        end = len(data) if end is None else end
-        if self.full or not end:
-            return b""
-        out = self._render(data, end)
-        if self.remain >= 0:
-            if len(out) >= self.remain:
-                out = out[: self.remain]
-                self.full = True
-            self.remain -= len(out)
-        return out
-
-    def _render(self, data: bytes, end: int) -> bytes:
-        parts: list[bytes] = []
-        pos = 0
-        while pos < end:
-            # Whole blocks of full records go through C-level split/slice/join; about 64 KB keeps them in
-            # cache. Anything else (partial records, --since, another writer's lines) goes record by record.
-            block_end = data.rfind(b"\n", pos, min(end, pos + _FAST_BLOCK)) + 1
-            if block_end > pos:
-                lines = data[pos:block_end].split(b"\n")
-                lines.pop()
-                fast = self.new_line and set(map(_head_of, lines)) <= _FULL_HEADS
-                if fast and self.since is not None and min(map(_stamp_of, lines)) < self.since:
-                    fast = False
-                    if max(map(_stamp_of, lines)) < self.since:
-                        pos = block_end  # all older than --since; every record ended its line
-                        continue
-                if fast:
-                    if self.timestamps:
-                        parts.append(b"\n".join([ln[:_STAMP] + ln[_HEAD - 1 :] for ln in lines]))
-                    else:
-                        parts.append(b"\n".join(map(_text_of, lines)))
-                    parts.append(b"\n")
-                else:
-                    parts.extend([self._record(ln + b"\n") for ln in lines])
-                pos = block_end
-                continue
-            nl = data.find(b"\n", pos, end)
-            stop = end if nl < 0 else nl + 1
-            parts.append(self._record(data[pos:stop]))
-            pos = stop
-        return parts[0] if len(parts) == 1 else b"".join(parts)
-
-    def _record(self, raw: bytes) -> bytes:
-        parsed = parse_record(raw[:-1] if raw.endswith(b"\n") else raw)
-        if parsed is None:
-            return b""  # the kubelet logs and skips a line it cannot parse
-        stamp, _, full, text = parsed
-        starts_line = self.new_line
-        ends_line = full and raw.endswith(b"\n")
-        self.new_line = ends_line or not text
-        if self.since is not None and stamp < self.since:
-            return b""
-        if ends_line:
-            text += b"\n"
-        if self.timestamps and starts_line:
-            return stamp + b" " + text
-        return text
-
-
 # ---------------------------------------------------------------- streams
 
 
 class _Stream:
-    """One open request: its file, its reader, and what is held back for whole-line output."""
+    """One open request: its log, and what is held back for whole-line output."""
 
     def __init__(self, request: LogRequest, path: Path, options: LogOptions, hold_lines: bool) -> None:
         self.request = request
         self.path = path
-        self.file = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
-        self.reader = LogReader(options)
+        self.log = containerlog.open_log(path, options)
         self.prefix = request.prefix
         self.hold_lines = hold_lines
         self.at_line_start = True
         self.held = b""  # an incomplete output line (hold_lines) waiting for its end
-        self.partial = b""  # an incomplete record at the end of the file, re-read when it is complete
-        self.left = -1  # records still to read in limited (tail, not follow) mode; -1 = no limit
-        self.stop_at = -1  # byte offset where limited reading stops
-        size = os.fstat(self.file.fileno()).st_size
-        if options.tail >= 0:
-            start = tail_offset(self.file, options.tail, size)
-            self.file.seek(start)
-            if not options.follow:
-                self.stop_at = size
-        else:
-            self.file.seek(0)
+        self.sendfile = True  # until `out` turns out not to take it
         self.done = False
 
     def pump(self, out: IO[bytes], final: bool) -> None:
         """Copy what the file holds now; `final` when no more will be written to it."""
-        while not self.done:
-            want = BLOCK if self.stop_at < 0 else min(BLOCK, self.stop_at - self.file.tell())
-            chunk = self.file.read(want) if want > 0 else b""
-            if not chunk:
+        if self.sendfile and self.log.plain and not self.prefix and not self.hold_lines and not self.done:
+            # The output is the file's bytes: the kernel copies them (`cat` speed), Python never sees them.
+            fd = _fileno(out)
+            if fd is not None:
+                out.flush()
+                self.sendfile = self.log.send(fd)
+            else:
+                self.sendfile = False
+        while not self.done and not self.log.full:
+            data = self.log.read(final)
+            if not data:
                 break
-            if self.partial:
-                chunk, self.partial = self.partial + chunk, b""
-            cut = chunk.rfind(b"\n") + 1
-            if cut == 0:
-                self.partial = chunk  # a record longer than a block, or one still being written
-                continue
-            if cut < len(chunk):
-                # The incomplete record is read again with what completes it: no copy of the block.
-                self.file.seek(cut - len(chunk), os.SEEK_CUR)
-            self._emit(out, self.reader.feed(chunk, cut))
-            if self.reader.full:
-                self.done = True
-        if final or self.stop_at >= 0:
-            if self.partial and not self.done:
-                self._emit(out, self.reader.feed(self.partial, len(self.partial)))
-            self.partial = b""
+            self._emit(out, data)
+        if self.log.full:
+            self.done = True
+        if final:
             if self.held:
                 out.write(self._prefixed(self.held))
                 self.held = b""
@@ -712,7 +442,14 @@ class _Stream:
         return body
 
     def close(self) -> None:
-        self.file.close()
+        self.log.close()
+
+
+def _fileno(out: IO[bytes]) -> int | None:
+    try:
+        return out.fileno()
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def _error_text(e: KjobError) -> str:
@@ -851,42 +588,3 @@ class _FileEvents:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-# ---------------------------------------------------------------- earlier entry points
-
-
-def pick_log_container(
-    store: Store, namespace: str, pod_name: str, container: str | None, previous: bool = False
-) -> LogRequest:
-    """One pod's log request as `kjob logs POD [-c C] [-p]` makes it; its notes say what was defaulted."""
-    target = find_target(store, namespace, pod_name, None)
-    notes: list[str] = []
-    assert target.pod is not None
-    request = pod_requests(target.pod, container, False, False, notes.append)[0]
-    request.notes = notes
-    try:
-        resolve_run(store, request, previous)
-    except KjobError as e:
-        # kubectl says which container it chose before it fails.
-        e.message = "\n".join([*notes, e.message])
-        raise
-    return request
-
-
-def read_log(store: Store, request: LogRequest) -> Iterator[bytes]:
-    """A resolved request's whole log, in blocks of output bytes."""
-    path = worker.log_path(store, request.pod, request.container, request.attempt)
-    reader = LogReader(LogOptions())
-    with open(path, "rb") as f:
-        rest = b""
-        while True:
-            chunk = f.read(BLOCK)
-            if not chunk:
-                break
-            data = rest + chunk
-            cut = data.rfind(b"\n") + 1
-            rest = data[cut:]
-            yield reader.feed(data[:cut])
-        if rest:
-            yield reader.feed(rest)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kjob import worker
+from kjob import containerlog, worker
 from kjob.errors import AlreadyExists, APIError, Invalid, KjobError, NotFound
 from kjob.objects import (
     JOB_RESOURCE,
@@ -105,8 +105,14 @@ def create_jobs(store: Store, jobs: list[Obj]) -> None:
 @dataclass
 class _Stream:
     prefix: bytes
-    offset: int = 0
-    partial: bytes = b""
+    offset: int = 0  # where the next read starts
+    partial: bytes = b""  # the start of a line that has not ended yet
+
+    def take(self, data: bytes) -> bytes:
+        """Each whole line of `data` (after what was held) with the prefix; the rest waits for its end."""
+        lines = (self.partial + data).split(b"\n")
+        self.partial = lines.pop()
+        return b"".join([self.prefix + line + b"\n" for line in lines])
 
 
 @dataclass
@@ -146,39 +152,26 @@ class Follower:
                     if stream is None:
                         stream = _Stream(f"[{name_of(pod)}/{cs.get('name')}] ".encode())
                         self.streams[path] = stream
-                    self._read(path, stream)
+                    self._read(path, stream, final)
         if final:
             for stream in self.streams.values():
                 if stream.partial:
                     self.emit(stream.prefix + stream.partial + b"\n")
                     stream.partial = b""
 
-    def _read(self, path: Path, stream: _Stream) -> None:
+    def _read(self, path: Path, stream: _Stream, final: bool) -> None:
+        # Opened anew each time, from where the last look ended: a run of many pods holds no files open.
         try:
-            with open(path, "rb") as f:
-                f.seek(stream.offset)
-                data = f.read()
+            log = containerlog.open_log(path, containerlog.LogOptions(), stream.offset)
         except OSError:
             return
-        if not data:
-            return
-        complete, newline, _ = data.rpartition(b"\n")
-        if not newline:
-            return  # no whole record yet
-        stream.offset += len(complete) + 1
-        out = []
-        for record in complete.split(b"\n"):
-            parts = record.split(b" ", 3)
-            if len(parts) < 3:
-                continue
-            text = parts[3] if len(parts) == 4 else b""
-            if parts[2] == b"F":
-                out.append(stream.prefix + stream.partial + text + b"\n")
-                stream.partial = b""
-            else:
-                stream.partial += text
+        try:
+            out = b"".join([stream.take(data) for data in iter(lambda: log.read(final), b"")])
+            stream.offset = log.offset
+        finally:
+            log.close()
         if out:
-            self.emit(b"".join(out))
+            self.emit(out)
 
 
 @dataclass

@@ -1,10 +1,9 @@
 """Runs one container as local processes: a forked shim per container run that outlives the worker,
-writes the CRI log, records the exit, and kills the container's whole process tree."""
+writes its log, records the exit, and kills the container's whole process tree."""
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import select
@@ -14,10 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kjob.objects import format_time_nano
+from kjob.containerlog import LogWriter
 
-# The kubelet splits log records longer than this into partial (P) records, as containerd does.
-MAX_LOG_RECORD = 16 * 1024
 # The kubelet never waits less than this between SIGTERM and SIGKILL.
 MIN_GRACE_PERIOD = 2.0
 PR_SET_NAME = 15
@@ -183,7 +180,7 @@ def _shim_main(spec: RunSpec) -> None:
     _, pid_file, exit_file, stop_file = _paths(spec.run_dir, spec.key)
 
     spec.log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    log_fd = os.open(spec.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    logger = LogWriter(spec.log_path)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     exec_r, exec_w = os.pipe2(os.O_CLOEXEC)
@@ -215,7 +212,7 @@ def _shim_main(spec: RunSpec) -> None:
             os.umask(0o022)  # the container's files are made as in any container, not kjob's private way
             os.dup2(out_w, 1)
             os.dup2(err_w, 2)
-            for fd in (out_r, out_w, err_r, err_w, exec_r, log_fd, wake_r, wake_w):
+            for fd in (out_r, out_w, err_r, err_w, exec_r, wake_r, wake_w):
                 os.close(fd)
             signal.set_wakeup_fd(-1)
             for sig in (signal.SIGTERM, signal.SIGCHLD):
@@ -244,7 +241,6 @@ def _shim_main(spec: RunSpec) -> None:
     os.close(exec_r)
     _notify(spec.notify)
 
-    logger = _CriLogger(log_fd)
     streams = {out_r: "stdout", err_r: "stderr"}
     for fd in streams:
         os.set_blocking(fd, False)
@@ -284,7 +280,7 @@ def _shim_main(spec: RunSpec) -> None:
     # The container ends with its main process: whatever it left behind goes with it.
     kill_tree(signal.SIGKILL, reaper, group=False)
     _drain(streams, logger)
-    os.close(log_fd)
+    logger.close()
     oom = cgroups.oom_killed(placement)
     cgroups.remove(placement)
     if start_error:
@@ -359,7 +355,7 @@ def _read_all(fd: int) -> str:
     return b"".join(chunks).decode(errors="replace")
 
 
-def _drain(streams: dict[int, str], logger: _CriLogger) -> None:
+def _drain(streams: dict[int, str], logger: LogWriter) -> None:
     deadline = time.time() + 2.0
     while streams and time.time() < deadline:
         readable = _select(list(streams), 0.1)
@@ -469,54 +465,6 @@ def kill_tree(sig: int, reaper: _Reaper, group: bool = True) -> None:
         time.sleep(0.01)
 
 
-class _CriLogger:
-    """The kubelet's CRI log format: `<RFC 3339 nano> <stream> <P|F> <text>` per record."""
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.pending: dict[str, bytes] = {"stdout": b"", "stderr": b""}
-
-    def write(self, stream: str, data: bytes) -> None:
-        buf = self.pending[stream] + data
-        stamp = format_time_nano(time.time_ns()).encode()
-        out = []
-        while True:
-            nl = buf.find(b"\n")
-            if nl < 0:
-                break
-            line, buf = buf[:nl], buf[nl + 1 :]
-            while len(line) > MAX_LOG_RECORD:
-                out.append(b"%s %s P %s\n" % (stamp, stream.encode(), line[:MAX_LOG_RECORD]))
-                line = line[MAX_LOG_RECORD:]
-            out.append(b"%s %s F %s\n" % (stamp, stream.encode(), line))
-        while len(buf) > MAX_LOG_RECORD:
-            out.append(b"%s %s P %s\n" % (stamp, stream.encode(), buf[:MAX_LOG_RECORD]))
-            buf = buf[MAX_LOG_RECORD:]
-        self.pending[stream] = buf
-        self._emit(b"".join(out))
-
-    def flush(self, stream: str) -> None:
-        buf = self.pending[stream]
-        if buf:
-            stamp = format_time_nano(time.time_ns()).encode()
-            self._emit(b"%s %s P %s\n" % (stamp, stream.encode(), buf))
-            self.pending[stream] = b""
-
-    def _emit(self, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            try:
-                n = os.write(self.fd, view)
-            except InterruptedError:
-                continue
-            except OSError as e:
-                # A full disk must not kill the container; the record is lost, the run goes on.
-                if e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
-                    return
-                raise
-            view = view[n:]
-
-
 def request_stop(run_dir: Path, container: str, attempt: int, grace: float) -> bool:
     """Ask a running shim to stop its container: SIGTERM now, SIGKILL after `grace` seconds."""
     state = read_state(run_dir, container, attempt)
@@ -544,17 +492,3 @@ def kill_lost_run(run_dir: Path, container: str, attempt: int) -> None:
     if state.pid:
         with contextlib.suppress(OSError):
             os.killpg(state.pid, signal.SIGKILL)
-
-
-def parse_log_line(line: bytes) -> tuple[str, str, bool, bytes] | None:
-    """(timestamp, stream, full, text) of one CRI log record."""
-    try:
-        stamp, stream, tag, text = line.rstrip(b"\n").split(b" ", 3)
-    except ValueError:
-        parts = line.rstrip(b"\n").split(b" ", 3)
-        if len(parts) == 3:
-            stamp, stream, tag = parts
-            text = b""
-        else:
-            return None
-    return stamp.decode(), stream.decode(), tag == b"F", text

@@ -1,10 +1,10 @@
-"""kjob logs: CRI parsing, tail/since/timestamps/limits, which pods and containers, kubectl's texts, follow."""
+"""kjob logs: streams of either log format, which pods and containers, kubectl's texts, follow."""
 
 from __future__ import annotations
 
 import io
 import json
-import random
+import os
 import subprocess
 import sys
 import time
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from conftest import ROOT, job_manifest, wait_until
 
-from kjob import logs, worker
+from kjob import containerlog, logs, worker
 from kjob.errors import BadRequest, PlainError
 from kjob.store import Store
 
@@ -32,80 +32,6 @@ CRI = (
 ).encode()
 
 
-def render(data: bytes, **options: Any) -> bytes:
-    return logs.LogReader(logs.LogOptions(**options)).feed(data)
-
-
-# ---------------------------------------------------------------- CRI records
-
-
-def test_parse_record_fields() -> None:
-    assert logs.parse_record(f"{T0} stdout F hello world".encode()) == (
-        T0.encode(),
-        b"stdout",
-        True,
-        b"hello world",
-    )
-    assert logs.parse_record(f"{T0} stderr P x".encode()) == (T0.encode(), b"stderr", False, b"x")
-    assert logs.parse_record(f"{T0} stdout F".encode()) == (T0.encode(), b"stdout", True, b"")
-    # The kubelet keeps the tag forward compatible: `F:extra` is still a full line.
-    assert logs.parse_record(f"{T0} stdout F:x y".encode()) == (T0.encode(), b"stdout", True, b"y")
-    # Another writer's shorter stamp comes out in the kubelet's fixed-width form.
-    assert logs.parse_record(b"2026-12-04T19:38:09.5Z stdout F a")[0] == b"2026-12-04T19:38:09.500000000Z"
-    assert logs.parse_record(b"garbage") is None
-    assert logs.parse_record(f"{T0} stdweird F a".encode()) is None
-
-
-def test_records_become_the_bytes_written() -> None:
-    assert render(CRI) == b"one\nerr one\npartial\n\nlast\n"
-
-
-def test_unparsable_lines_are_skipped() -> None:
-    assert render(f"junk\n{T0} stdout F ok\nnot a record at all\n".encode()) == b"ok\n"
-
-
-def test_a_final_partial_record_keeps_its_missing_newline() -> None:
-    assert render(f"{T0} stdout F a\n{T0} stdout P no newline\n".encode()) == b"a\nno newline"
-
-
-def test_timestamps_prefix_each_line_once() -> None:
-    assert render(CRI, timestamps=True).decode() == (
-        f"{T0} one\n{T0} err one\n{T1} partial\n{T2} \n{T2} last\n"
-    )
-
-
-def test_since_skips_older_records() -> None:
-    since = logs.parse_rfc3339(T1)
-    assert render(CRI, since_ns=since) == b"partial\n\nlast\n"
-    assert render(CRI, since_ns=since + 1) == b"\nlast\n"
-
-
-def test_limit_bytes_cuts_the_stream() -> None:
-    reader = logs.LogReader(logs.LogOptions(limit_bytes=6, timestamps=False))
-    assert reader.feed(CRI) == b"one\ner"
-    assert reader.full and reader.feed(CRI) == b""
-    # The timestamps count: the limit is on what the kubelet sends.
-    assert render(CRI, limit_bytes=10, timestamps=True) == T0[:10].encode()
-
-
-def test_the_fast_path_gives_what_the_record_path_gives() -> None:
-    rng = random.Random(7)
-    lines = []
-    for i in range(3000):
-        stamp = f"2026-12-04T19:38:{10 + i // 1000:02d}.{i:09d}Z"
-        stream = rng.choice(["stdout", "stderr"])
-        tag = "P" if rng.random() < 0.01 else "F"
-        text = "x" * rng.randrange(0, 120) if rng.random() > 0.01 else "Z stdout F tricky"
-        lines.append(f"{stamp} {stream} {tag} {text}\n")
-    data = "".join(lines).encode()
-    middle = logs.parse_rfc3339("2026-12-04T19:38:11.000000500Z")
-    for options in ({}, {"timestamps": True}, {"since_ns": middle}, {"since_ns": middle, "timestamps": True}):
-        for text in (data, data.replace(b" P ", b" F ")):
-            reader = logs.LogReader(logs.LogOptions(**options))
-            one_by_one = b"".join(reader._record(ln + b"\n") for ln in text.split(b"\n")[:-1])
-            assert render(text, **options) == one_by_one
-
-
 # ---------------------------------------------------------------- tail and streams
 
 
@@ -115,25 +41,11 @@ def write_log(tmp_path: Path, data: bytes) -> Path:
     return path
 
 
-@pytest.mark.parametrize("block", [7, 64, 1 << 20])
-@pytest.mark.parametrize(
-    ("n", "expected"), [(0, b""), (1, b"last\n"), (3, b"ial\n\nlast\n"), (7, None), (99, None)]
-)
-def test_tail_counts_records_from_the_end(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, n: int, expected: bytes | None
-) -> None:
-    monkeypatch.setattr(logs, "BLOCK", block)
-    out = io.BytesIO()
-    stream = logs._Stream(logs.LogRequest({}, "c"), write_log(tmp_path, CRI), logs.LogOptions(tail=n), False)
-    stream.pump(out, final=True)
-    assert out.getvalue() == (render(CRI) if expected is None else expected)
-
-
 @pytest.mark.parametrize("block", [5, 50, 1 << 20])
 def test_streams_read_in_blocks_with_a_prefix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
 ) -> None:
-    monkeypatch.setattr(logs, "BLOCK", block)
+    monkeypatch.setattr(containerlog, "BLOCK", block)
     out = io.BytesIO()
     request = logs.LogRequest({}, "c", prefix=b"[pod/p/c] ")
     stream = logs._Stream(
@@ -174,6 +86,66 @@ def test_parallel_streams_hold_a_line_until_it_ends(tmp_path: Path) -> None:
     stream.pump(out, final=True)
     assert out.getvalue() == b"[x] half done\n[x] tail"
     stream.close()
+
+
+def test_a_growing_raw_log_is_read_as_it_grows(tmp_path: Path) -> None:
+    path, now = tmp_path / "0.log", [logs.parse_rfc3339(T0)]
+    writer = containerlog.LogWriter(path, lambda: now[0])
+    writer.write("stdout", b"a\nb")
+    out = io.BytesIO()
+    stream = logs._Stream(
+        logs.LogRequest({}, "c"), path, logs.LogOptions(follow=True, timestamps=True), False
+    )
+    stream.pump(out, final=False)
+    assert out.getvalue() == f"{T0} a\n".encode()  # the line being written waits for its newline
+    now[0] = logs.parse_rfc3339(T1)
+    writer.write("stdout", b"c\nd\n")
+    stream.pump(out, final=False)
+    assert out.getvalue() == f"{T0} a\n{T1} bc\n{T1} d\n".encode()
+    writer.close()
+    stream.pump(out, final=True)
+    assert stream.done
+    stream.close()
+
+
+def test_parallel_raw_streams_hold_a_line_until_it_ends(tmp_path: Path) -> None:
+    path = tmp_path / "0.log"
+    writer = containerlog.LogWriter(path)
+    writer.write("stdout", b"half")
+    writer.flush("stdout")  # a stream that ended without a newline...
+    out = io.BytesIO()
+    stream = logs._Stream(logs.LogRequest({}, "c", prefix=b"[x] "), path, logs.LogOptions(follow=True), True)
+    stream.pump(out, final=False)
+    assert out.getvalue() == b""
+    writer.write("stderr", b" done\ntail")  # ...and another that goes on with the line
+    writer.flush("stderr")
+    stream.pump(out, final=False)
+    assert out.getvalue() == b"[x] half done\n"
+    stream.pump(out, final=True)
+    assert out.getvalue() == b"[x] half done\n[x] tail"
+    stream.close()
+    writer.close()
+
+
+def test_a_raw_log_goes_to_a_file_descriptor_in_the_kernel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain output of a format-2 log is sent, not read: after what `out` buffered, in order."""
+    path = tmp_path / "0.log"
+    write_format2(path, CRI)
+    reads: list[int] = []
+    real_read = containerlog.RawLog.read
+    monkeypatch.setattr(
+        containerlog.RawLog, "read", lambda self, final: reads.append(1) or real_read(self, final)
+    )
+    with open(tmp_path / "out", "wb") as out:
+        out.write(b"before\n")
+        stream = logs._Stream(logs.LogRequest({}, "c"), path, logs.LogOptions(), False)
+        stream.pump(out, final=True)
+        stream.close()
+        out.write(b"after\n")
+    assert (tmp_path / "out").read_bytes() == b"before\none\nerr one\npartial\n\nlast\nafter\n"
+    assert len(reads) == 1  # the one read that finds the end
 
 
 # ---------------------------------------------------------------- flags
@@ -341,8 +313,9 @@ def test_runs_that_cannot_be_read(home: Path, changes: dict[str, Any], previous:
 # ---------------------------------------------------------------- the CLI over a fixed store
 
 
-def put(home: Path, p: dict[str, Any], runs: dict[str, list[bytes]] | None = None) -> None:
-    """A finished pod and its containers' log files (run 0, 1, ...), as the worker leaves them."""
+def put(home: Path, p: dict[str, Any], runs: dict[str, list[bytes]] | None = None, fmt: int = 1) -> None:
+    """A finished pod and its containers' log files (run 0, 1, ...), as the worker leaves them: given as
+    CRI records, written in that format (1, older stores) or as today's shim writes the same records (2)."""
     store = Store(home)
     with store.lock():
         store.create("pods", p)
@@ -352,7 +325,30 @@ def put(home: Path, p: dict[str, Any], runs: dict[str, list[bytes]] | None = Non
         ):
             path = worker.log_path(store, p, container, attempt)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            if fmt == 1:
+                path.write_bytes(data)
+            else:
+                write_format2(path, data)
+
+
+def write_format2(path: Path, cri: bytes) -> None:
+    """CRI records as the shim writes them now: each P record a chunk that ends without a newline."""
+    now = [0]
+    writer = containerlog.LogWriter(path, lambda: now[0])
+    for line in cri.splitlines():
+        record = containerlog.parse_record(line)
+        assert record is not None
+        stamp, stream, full, text = record
+        now[0] = containerlog.parse_rfc3339_ns(stamp.decode())
+        writer.write(stream.decode(), text + b"\n" if full else text)
+        if not full:
+            writer.flush(stream.decode())
+    writer.close()
+
+
+@pytest.fixture(params=[1, 2], ids=["cri", "raw"])
+def log_format(request: pytest.FixtureRequest) -> int:
+    return int(request.param)
 
 
 def put_job(home: Path, name: str = "j") -> None:
@@ -372,8 +368,8 @@ def many_lines(n: int) -> bytes:
     return b"".join(f"{T0} stdout F line {i}\n".encode() for i in range(1, n + 1))
 
 
-def test_logs_of_a_pod_with_every_output_flag(kjob, home: Path) -> None:
-    put(home, pod("p"), {"c": [CRI]})
+def test_logs_of_a_pod_with_every_output_flag(kjob, home: Path, log_format: int) -> None:
+    put(home, pod("p"), {"c": [CRI]}, fmt=log_format)
     assert kjob("logs", "p").stdout == "one\nerr one\npartial\n\nlast\n"
     assert kjob("logs", "pod/p", "c").stdout == "one\nerr one\npartial\n\nlast\n"
     assert kjob("logs", "p", "--tail=2").stdout == "\nlast\n"
@@ -388,28 +384,33 @@ def test_logs_of_a_pod_with_every_output_flag(kjob, home: Path) -> None:
     assert (r.exit_code, r.stdout) == (0, "[pod/p/c] last\n")
 
 
-def test_logs_of_a_finished_container_with_follow_returns(kjob, home: Path) -> None:
-    put(home, pod("p"), {"c": [CRI]})
+def test_logs_of_a_finished_container_with_follow_returns(kjob, home: Path, log_format: int) -> None:
+    put(home, pod("p"), {"c": [CRI]}, fmt=log_format)
     r = kjob("logs", "-f", "p")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "one\nerr one\npartial\n\nlast\n", "")
 
 
-def test_logs_previous_run(kjob, home: Path) -> None:
+def test_logs_previous_run(kjob, home: Path, log_format: int) -> None:
     p = pod("p", restarts=1)
     p["status"]["containerStatuses"][0]["lastState"] = {
         "terminated": {"exitCode": 1, "containerID": "kjob://uid-p/c/0"}
     }
-    put(home, p, {"c": [f"{T0} stdout F first\n".encode(), f"{T1} stdout F second\n".encode()]})
+    put(
+        home,
+        p,
+        {"c": [f"{T0} stdout F first\n".encode(), f"{T1} stdout F second\n".encode()]},
+        fmt=log_format,
+    )
     assert kjob("logs", "p").stdout == "second\n"
     assert kjob("logs", "-p", "p").stdout == "first\n"
     assert kjob("logs", "--previous=true", "p", "--timestamps").stdout == f"{T0} first\n"
 
 
-def test_logs_of_a_job_picks_one_pod(kjob, home: Path) -> None:
+def test_logs_of_a_job_picks_one_pod(kjob, home: Path, log_format: int) -> None:
     put_job(home)
-    put(home, pod("j-new", created="2026-12-04T19:39:00Z"))
-    put(home, pod("j-old", created="2026-12-04T19:30:00Z"))
-    put(home, pod("j-pending", phase="Pending", node=""))
+    put(home, pod("j-new", created="2026-12-04T19:39:00Z"), fmt=log_format)
+    put(home, pod("j-old", created="2026-12-04T19:30:00Z"), fmt=log_format)
+    put(home, pod("j-pending", phase="Pending", node=""), fmt=log_format)
     r = kjob("logs", "job/j")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "j-old c\n", "Found 3 pods, using pod/j-old\n")
     r = kjob("logs", "jobs/j", "--all-pods")
@@ -426,10 +427,10 @@ def test_logs_of_a_job_with_one_pod_says_nothing(kjob, home: Path) -> None:
     assert (kjob("logs", "job.batch/j").stdout, kjob("logs", "job/j").stderr) == ("j-only c\n", "")
 
 
-def test_logs_by_selector_tail_ten_per_container(kjob, home: Path) -> None:
-    put(home, pod("a", labels={"app": "x"}), {"c": [many_lines(12)]})
-    put(home, pod("b", ("c", "d"), labels={"app": "x"}))
-    put(home, pod("other", labels={"app": "y"}))
+def test_logs_by_selector_tail_ten_per_container(kjob, home: Path, log_format: int) -> None:
+    put(home, pod("a", labels={"app": "x"}), {"c": [many_lines(12)]}, fmt=log_format)
+    put(home, pod("b", ("c", "d"), labels={"app": "x"}), fmt=log_format)
+    put(home, pod("other", labels={"app": "y"}), fmt=log_format)
     r = kjob("logs", "-l", "app=x")
     lines = [f"line {i}" for i in range(3, 13)]
     assert (r.exit_code, r.stdout, r.stderr) == (
@@ -447,8 +448,8 @@ def test_logs_by_selector_tail_ten_per_container(kjob, home: Path) -> None:
     assert r.stderr == "No resources found in other namespace.\n"
 
 
-def test_all_containers_are_init_then_containers(kjob, home: Path) -> None:
-    put(home, pod("p", ("a", "b"), ("i",)))
+def test_all_containers_are_init_then_containers(kjob, home: Path, log_format: int) -> None:
+    put(home, pod("p", ("a", "b"), ("i",)), fmt=log_format)
     r = kjob("logs", "p", "--all-containers", "--prefix")
     assert (r.exit_code, r.stdout, r.stderr) == (0, "[pod/p/i] p i\n[pod/p/a] p a\n[pod/p/b] p b\n", "")
     r = kjob("logs", "p")
@@ -456,9 +457,9 @@ def test_all_containers_are_init_then_containers(kjob, home: Path) -> None:
     assert kjob("logs", "p", "-c", "i").stdout == "p i\n"
 
 
-def test_follow_limits_and_errors_of_several_streams(kjob, home: Path) -> None:
-    put(home, pod("a", labels={"app": "x"}))
-    put(home, pod("b", labels={"app": "x"}))
+def test_follow_limits_and_errors_of_several_streams(kjob, home: Path, log_format: int) -> None:
+    put(home, pod("a", labels={"app": "x"}), fmt=log_format)
+    put(home, pod("b", labels={"app": "x"}), fmt=log_format)
     r = kjob("logs", "-l", "app=x", "-f", "--max-log-requests=1")
     assert (r.exit_code, r.stderr) == (
         1,
@@ -469,9 +470,14 @@ def test_follow_limits_and_errors_of_several_streams(kjob, home: Path) -> None:
     assert (r.exit_code, sorted(r.stdout.splitlines())) == (0, ["[pod/a/c] a c", "[pod/b/c] b c"])
 
 
-def test_ignore_errors_writes_them_in_the_output(kjob, home: Path) -> None:
-    put(home, pod("a", labels={"app": "x"}, state={"waiting": {"reason": "ContainerCreating"}}), {"c": []})
-    put(home, pod("b", labels={"app": "x"}))
+def test_ignore_errors_writes_them_in_the_output(kjob, home: Path, log_format: int) -> None:
+    put(
+        home,
+        pod("a", labels={"app": "x"}, state={"waiting": {"reason": "ContainerCreating"}}),
+        {"c": []},
+        fmt=log_format,
+    )
+    put(home, pod("b", labels={"app": "x"}), fmt=log_format)
     r = kjob("logs", "-l", "app=x")
     assert (r.exit_code, r.stdout, r.stderr) == (
         1,
@@ -595,6 +601,53 @@ def test_logs_of_a_job_without_pods_times_out(kjob, home: Path) -> None:
     r = kjob("logs", "job/empty", "--pod-running-timeout=300ms")
     assert (r.exit_code, r.stderr) == (1, "error: timed out waiting for the condition\n")
     assert time.monotonic() - started < 5
+
+
+def test_logs_as_a_process_send_the_file(kjob_proc, home: Path) -> None:
+    """Through a real stdout (a pipe): the sendfile path, with every option that keeps it."""
+    put(home, pod("p"), {"c": [CRI]}, fmt=2)
+    assert kjob_proc("logs", "p").stdout == "one\nerr one\npartial\n\nlast\n"
+    assert kjob_proc("logs", "p", "--tail=2").stdout == "\nlast\n"
+    assert kjob_proc("logs", "p", "--limit-bytes=5").stdout == "one\ne"
+    assert kjob_proc("logs", "p", "-f").stdout == "one\nerr one\npartial\n\nlast\n"
+    assert kjob_proc("logs", "p", "--timestamps", "--tail=1").stdout == f"{T2} last\n"
+    put(
+        home,
+        pod("a", labels={"app": "x"}, state={"waiting": {"reason": "ContainerCreating"}}),
+        {"c": []},
+        fmt=2,
+    )
+    put(home, pod("b", labels={"app": "x"}), fmt=2)
+    r = kjob_proc("logs", "-l", "app=x", "--ignore-errors")
+    assert (r.exit_code, r.stdout) == (
+        0,
+        'error: container "c" in pod "a" is waiting to start: ContainerCreating\nb c\n',
+    )
+
+
+def test_logs_appended_to_a_file(home: Path, tmp_path: Path) -> None:
+    """sendfile(2) refuses an O_APPEND output (`kjob logs p >> file`): the log is written instead."""
+    put(home, pod("p"), {"c": [CRI]}, fmt=2)
+    target = tmp_path / "out"
+    target.write_bytes(b"earlier\n")
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    with open(target, "ab") as out:
+        r = subprocess.run([sys.executable, "-m", "kjob", "logs", "p"], stdout=out, env=env, check=False)
+    assert r.returncode == 0
+    assert target.read_bytes() == b"earlier\none\nerr one\npartial\n\nlast\n"
+
+
+def test_logs_into_a_closed_pipe_end_quietly(home: Path) -> None:
+    """`kjob logs p | head`: the reader leaves early, and kjob ends with no error."""
+    put(home, pod("p"), {"c": [b"".join([f"{T0} stdout F {'x' * 1000}\n".encode()] * 5000)]}, fmt=2)
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kjob", "logs", "p"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.read(10) == b"x" * 10
+    proc.stdout.close()
+    assert (proc.wait(timeout=30), proc.stderr.read()) == (0, b"")
 
 
 # ---------------------------------------------------------------- with the real worker

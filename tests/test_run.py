@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from kjob import containerlog, worker
+from kjob.run import Follower
+from kjob.store import Store
 from tests.conftest import ROOT, job_manifest, write_manifest
 
 pytestmark = pytest.mark.integration
@@ -120,3 +123,65 @@ def test_run_has_no_colour_with_no_color(home: Path, tmp_path: Path) -> None:
     manifest = write_manifest(tmp_path, job_manifest("plain", "true"))
     screen = _run_on_terminal(home, manifest, {"NO_COLOR": "1"})
     assert "\x1b[32m" not in screen and "job.batch/plain complete" in screen
+
+
+# ---------------------------------------------------------------- reading the logs of the runs
+
+T0 = "2026-12-04T19:38:09.000000000Z"
+
+
+def _append(path: Path, fmt: int, records: list[tuple[str, bytes, bool]]) -> None:
+    """Records (stream, text, ends its line) appended as the shim of either format wrote them."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == 1:
+        with open(path, "ab") as f:
+            for stream, text, full in records:
+                f.write(f"{T0} {stream} {'F' if full else 'P'} ".encode() + text + b"\n")
+        return
+    writer = containerlog.LogWriter(path)
+    for stream, text, full in records:
+        writer.write(stream, text + b"\n" if full else text)
+        if not full:
+            writer.flush(stream)
+    writer.close()
+
+
+@pytest.mark.parametrize("fmt", [1, 2], ids=["cri", "raw"])
+def test_follower_prints_whole_prefixed_lines_of_every_run(tmp_path: Path, fmt: int) -> None:
+    store = Store(tmp_path / "home")
+    p = {
+        "metadata": {"name": "p-x1", "namespace": "default", "uid": "uid-p"},
+        "status": {"containerStatuses": [{"name": "c", "restartCount": 1}]},
+    }
+    out: list[bytes] = []
+    follower = Follower(store, "default", [], out.append)
+    follower.pump([p])
+    assert out == []  # no run has written yet
+    _append(worker.log_path(store, p, "c", 0), fmt, [("stdout", b"one", True), ("stderr", b"two", True)])
+    _append(worker.log_path(store, p, "c", 0), fmt, [("stdout", b"thr", False)])
+    follower.pump([p])
+    assert b"".join(out) == b"[p-x1/c] one\n[p-x1/c] two\n"
+    _append(worker.log_path(store, p, "c", 1), fmt, [("stdout", b"ee", False), ("stdout", b" again", True)])
+    follower.pump([p])
+    assert b"".join(out) == b"[p-x1/c] one\n[p-x1/c] two\n[p-x1/c] ee again\n"
+    follower.pump([p], final=True)
+    assert b"".join(out) == b"[p-x1/c] one\n[p-x1/c] two\n[p-x1/c] ee again\n[p-x1/c] thr\n"
+
+
+def test_follower_waits_for_a_cri_record_being_written(tmp_path: Path) -> None:
+    store = Store(tmp_path / "home")
+    p = {
+        "metadata": {"name": "p", "namespace": "default", "uid": "u"},
+        "status": {"initContainerStatuses": [{"name": "i"}]},
+    }
+    path = worker.log_path(store, p, "i", 0)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(f"{T0} stdout F half".encode())
+    out: list[bytes] = []
+    follower = Follower(store, "default", [], out.append)
+    follower.pump([p])
+    assert out == []
+    with open(path, "ab") as f:
+        f.write(b" done\n")
+    follower.pump([p], final=True)
+    assert out == [b"[p/i] half done\n"]

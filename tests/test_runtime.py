@@ -1,20 +1,16 @@
-"""The container shim: CRI logs, exit codes, start errors, stopping whole process trees."""
+"""The container shim: exit codes, start errors, stopping whole process trees."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import time
 from pathlib import Path
 
 import pytest
 
-from kjob import runtime
 from kjob.runtime import RunSpec, launch, read_state, request_stop
-
-CRI_LINE = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z (stdout|stderr) (P|F) ")
 
 
 def spec(tmp_path: Path, script: str, attempt: int = 0, grace: float = 30, cwd: str | None = None) -> RunSpec:
@@ -52,18 +48,6 @@ def alive(pid: int) -> bool:
             return f.read().split(") ")[1].split()[0] != "Z"
     except OSError:
         return False
-
-
-def test_logs_are_cri_records_with_streams(tmp_path: Path) -> None:
-    s = spec(tmp_path, 'echo "$GREETING"; echo oops >&2; printf tail')
-    reap(launch(s))
-    assert wait_exit(s)["exitCode"] == 0
-    lines = s.log_path.read_bytes().splitlines(keepends=True)
-    assert all(CRI_LINE.match(line) for line in lines)
-    records = [(line.split(b" ", 3)[1], line.split(b" ", 3)[2], line.split(b" ", 3)[3]) for line in lines]
-    assert (b"stdout", b"F", b"hello\n") in records
-    assert (b"stderr", b"F", b"oops\n") in records
-    assert (b"stdout", b"P", b"tail\n") in records  # no final newline: a partial record
 
 
 @pytest.mark.parametrize(("script", "code", "reason"), [("exit 0", 0, "Completed"), ("exit 3", 3, "Error")])
@@ -146,12 +130,3 @@ def test_descendants_of_a_finished_container_are_killed(tmp_path: Path) -> None:
     reap(launch(s))
     wait_exit(s)
     assert not alive(int((tmp_path / "bg.pid").read_text()))
-
-
-def test_parse_log_line() -> None:
-    assert runtime.parse_log_line(b"2026-01-01T00:00:00.000000000Z stdout F hi there\n") == (
-        "2026-01-01T00:00:00.000000000Z",
-        "stdout",
-        True,
-        b"hi there",
-    )
