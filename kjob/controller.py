@@ -595,14 +595,17 @@ def _deletion_rank(pod: Obj) -> tuple[int, int, float]:
 def _backoff_ready_at(job: Obj, pods: list[Obj], scale: float = 1.0) -> float:
     """When a replacement may be created: 10 s x 2^(n-1) after the last failure since the last success.
     Failures a podFailurePolicy rule ignores do not count."""
+    failed = [p for p in pods if (p.get("status") or {}).get("phase") == "Failed"]
+    if not failed:
+        return 0.0  # the common case, and every pass: no finish time of the other pods to parse
     has_pfp = bool(spec_of(job).get("podFailurePolicy"))
     last_success = max(
         (pod_finish_time(p) for p in pods if (p.get("status") or {}).get("phase") == "Succeeded"),
         default=0.0,
     )
     failures = []
-    for p in pods:
-        if (p.get("status") or {}).get("phase") != "Failed" or pod_finish_time(p) < last_success:
+    for p in failed:
+        if pod_finish_time(p) < last_success:
             continue
         if has_pfp:
             match = policies.match_pod_failure_policy(job, p)
