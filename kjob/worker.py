@@ -39,6 +39,10 @@ STORE_RETRY = 1.0
 BATCH_DELAY = 0.005
 # Passes in a row while each one still changes something, before the loop sleeps again.
 MAX_PASSES = 20
+# How long an idle worker waits for more work before it exits. Commands often come in a row (create,
+# then wait, then the next create): a worker still there spares each of them a start-up (~60 ms of
+# interpreter, imports and a first pass). Idle, it costs no CPU, only its memory.
+LINGER = 2.0
 
 
 # ---------------------------------------------------------------- the CLI's side
@@ -179,6 +183,9 @@ class Worker:
         self.claim_jobs: dict[str, str] = {}
         self.retry_at = 0.0  # no pass before this time (after a failed one)
         self.launches: list[Any] = []  # container runs decided in this pass, started after its writes
+        self.launcher: Any = None
+        self.created: list[Obj] = []  # pods the job controller created in this pass
+        self.idle_since: float | None = None  # when the last pass found no work
         # Tests shorten Kubernetes' back-off delays (10 s doubling) with this one setting.
         self.backoff_scale = float(os.environ.get("KJOB_BACKOFF_SCALE", "1") or 1)
 
@@ -199,6 +206,8 @@ class Worker:
         return True
 
     def release(self) -> None:
+        if self.launcher is not None:
+            self.launcher.close()
         if self.sock is not None:
             with contextlib.suppress(OSError):
                 (self.store.home / SOCKET_NAME).unlink()
@@ -215,6 +224,11 @@ class Worker:
         if not self.acquire():
             return 0
         _set_process_name(b"kjob-worker")
+        from kjob.runtime import Launcher
+
+        # Forked now, while the worker is small: see Launcher.
+        self.launcher = Launcher()
+        self.launcher.start()
         self.selector = selectors.DefaultSelector()
         sock_path = self.store.home / SOCKET_NAME
         with contextlib.suppress(FileNotFoundError):
@@ -223,6 +237,7 @@ class Worker:
         self.sock.bind(str(sock_path))
         self.sock.setblocking(False)
         self.selector.register(self.sock, selectors.EVENT_READ, "nudge")
+        self.selector.register(self.launcher.fileno(), selectors.EVENT_READ, "launcher")
         self._load_events()
         log(f"worker {os.getpid()} started for {self.store.home}")
         try:
@@ -245,13 +260,18 @@ class Worker:
             self.due = None
             try:
                 done = False
-                self.launches = []
+                self.launches, self.created = [], []
                 with self.store.lock():
                     with self.store.cached():
                         changed, work = self.run_pass()
                     # The pass's writes are on disk now (cached() flushed them): start its containers.
                     self.start_launches()
-                    if not work and not self.pidfds:
+                    if work or self.pidfds:
+                        self.idle_since = None
+                    elif self.idle_since is None or time.time() < self.idle_since + LINGER:
+                        self.idle_since = self.idle_since or time.time()
+                        self.wake_at(self.idle_since + LINGER)
+                    else:
                         # Give up the singleton lock while still holding the store lock, so a CLI
                         # that writes next finds no worker and starts a fresh one.
                         self.release()
@@ -292,6 +312,8 @@ class Worker:
                 with contextlib.suppress(OSError):
                     while True:
                         self.sock.recv(64)  # type: ignore[union-attr]
+            elif key.data == "launcher":
+                self.watch_launched()
             else:
                 self._shim_exited(key.data)
 
@@ -305,13 +327,24 @@ class Worker:
             os.waitpid(pid, os.WNOHANG)
 
     def start_launches(self) -> None:
-        from kjob import runtime
-
-        for spec in self.launches:
-            pid = runtime.launch(spec)
-            if pid:
+        launches, self.launches = self.launches, []
+        if launches:
+            fd = self.launcher.fileno()
+            for pid in self.launcher.launch(launches):
                 self.watch_shim(pid)
-        self.launches = []
+            self._forget_launcher(fd)
+
+    def watch_launched(self) -> None:
+        fd = self.launcher.fileno()
+        for pid in self.launcher.replies():
+            self.watch_shim(pid)
+        self._forget_launcher(fd)
+
+    def _forget_launcher(self, fd: int) -> None:
+        if fd >= 0 and self.launcher.fileno() < 0:
+            # The launcher is gone and its socket closed: its number may come back as a pidfd.
+            with contextlib.suppress(KeyError, ValueError):
+                self.selector.unregister(fd)
 
     def watch_shim(self, pid: int) -> None:
         import selectors
@@ -448,8 +481,16 @@ class Worker:
             if current is not None and job_needs_worker(current):
                 work = True
 
+        # -- the kubelet again, for the pods created just now: each is written once, bound and
+        # starting, and its container starts after this pass rather than the next one.
+        created, self.created = self.created, []
+        for pod in created:
+            current = store.get("pods", namespace_of(pod), name_of(pod))
+            if current is not None and self._sync_pod(current, now, kubelet):
+                changed = True
+
         if self.removed:
-            self._collect_events(job_uids, kept)
+            self._collect_events(job_uids, [*kept, *created])
             self.removed = False
         for message in store.corrupt:
             log(message)
@@ -554,6 +595,11 @@ class Worker:
 
         def observe(container: str, attempt: int) -> runtime.RunState:
             state = runtime.read_state(run_dir, container, attempt)
+            if not state.launched and self.launcher is not None:
+                # Asked of the launcher and not claimed by it yet: launched all the same.
+                asked = self.launcher.asked_at(run_dir, container, attempt)
+                if asked is not None:
+                    state = runtime.RunState(launched=True, launched_at=asked)
             if state.exit is None and state.shim_pid and runtime.shim_alive(state):
                 self.watch_shim(state.shim_pid)
             return state
@@ -678,6 +724,7 @@ class Worker:
                     break
                 pod["metadata"]["name"] = pod["metadata"]["generateName"] + random_suffix()
             store.create("pods", pod)
+            self.created.append(pod)
             renamed[drawn] = name_of(pod)
             changed = True
         for ev in result.events:

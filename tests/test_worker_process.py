@@ -1,0 +1,215 @@
+"""The worker's processes: the launcher that forks shims, and a worker that waits a little for more work."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from kjob.runtime import Launcher, RunSpec, process_start_time, read_state, shim_alive
+from kjob.worker import LINGER
+from tests.conftest import job_manifest
+
+
+def spec(tmp_path: Path, script: str, name: str = "c") -> RunSpec:
+    return RunSpec(
+        run_dir=tmp_path / "run",
+        container=name,
+        attempt=0,
+        argv=["sh", "-c", script],
+        env={"PATH": os.environ["PATH"]},
+        cwd=str(tmp_path),
+        log_path=tmp_path / "logs" / f"{name}.log",
+        grace=30,
+    )
+
+
+def gone(pid: int) -> bool:
+    return process_start_time(pid) is None or _state(pid) == "Z"
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(") ", 1)[1].split()[0]
+    except OSError:
+        return "?"
+
+
+def wait_for(what: str, predicate, timeout: float = 15):  # type: ignore[no-untyped-def]
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def replies(launcher: Launcher, count: int, timeout: float = 15) -> list[int]:
+    pids: list[int] = []
+    deadline = time.time() + timeout
+    while len(pids) < count and time.time() < deadline:
+        select.select([launcher.fileno()], [], [], 0.1)
+        pids += launcher.replies()
+    return pids
+
+
+@pytest.fixture
+def launcher():  # type: ignore[no-untyped-def]
+    started = Launcher()
+    started.start()
+    yield started
+    pid = started.pid
+    started.close()
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+
+
+def test_shims_come_from_the_launcher_and_record_exits(tmp_path: Path, launcher: Launcher) -> None:
+    runs = [spec(tmp_path, f"exit {i}", name=f"c{i}") for i in range(5)]
+    assert launcher.launch(runs) == []  # nothing forked by the caller itself
+    pids = replies(launcher, len(runs))
+    assert len(pids) == len(runs)
+    for pid in pids:
+        assert pid != launcher.pid and pid != os.getpid()
+    for i, run in enumerate(runs):
+        state = wait_for("the exit record", lambda run=run: read_state(run.run_dir, run.container, 0).exit)
+        assert state["exitCode"] == i
+        assert read_state(run.run_dir, run.container, 0).shim_pid in pids
+
+
+def test_a_run_is_launched_once(tmp_path: Path, launcher: Launcher) -> None:
+    run = spec(tmp_path, "exit 0")
+    launcher.launch([run])
+    launcher.launch([run])
+    assert len(replies(launcher, 2, timeout=1)) == 1
+
+
+def test_the_launcher_ends_with_its_worker_and_keeps_none_of_its_files(tmp_path: Path) -> None:
+    """The worker's singleton lock must not outlive the worker in the launcher."""
+    lock = tmp_path / "worker.lock"
+    read_end, write_end = os.pipe()
+    worker = os.fork()
+    if worker == 0:
+        import fcntl
+
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        child = Launcher()
+        child.start()
+        os.write(write_end, f"{child.pid}\n".encode())
+        time.sleep(60)
+        os._exit(0)
+    os.close(write_end)
+    launcher_pid = int(os.read(read_end, 64))
+    os.close(read_end)
+    os.kill(worker, signal.SIGKILL)
+    os.waitpid(worker, 0)
+    # The launcher sees its socket close and exits: nobody is left holding the lock.
+    wait_for("the launcher to exit", lambda: gone(launcher_pid))
+    import fcntl
+
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        os.close(fd)
+
+
+def test_without_a_launcher_the_caller_forks_the_shim(tmp_path: Path, launcher: Launcher) -> None:
+    assert launcher.pid is not None
+    os.kill(launcher.pid, signal.SIGKILL)
+    os.waitpid(launcher.pid, 0)
+    run = spec(tmp_path, "exit 3")
+    pids = launcher.launch([run])
+    assert len(pids) == 1  # forked here, the launcher being gone
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pids[0], 0)
+    assert read_state(run.run_dir, "c", 0).exit["exitCode"] == 3  # type: ignore[index]
+    assert launcher.fileno() == -1
+
+
+def test_a_worker_killed_right_after_asking_loses_no_run(tmp_path: Path) -> None:
+    """The launcher serves every request it was sent, though nobody hears its answers any more."""
+    runs = [spec(tmp_path, f"exit {i}", name=f"c{i}") for i in range(20)]
+    worker = os.fork()
+    if worker == 0:
+        child = Launcher()
+        child.start()
+        child.launch(runs)
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.waitpid(worker, 0)
+    for i, run in enumerate(runs):
+        record = wait_for("the exit record", lambda run=run: read_state(run.run_dir, run.container, 0).exit)
+        assert record["exitCode"] == i
+
+
+def test_a_run_asked_for_counts_as_launched_until_answered(tmp_path: Path, launcher: Launcher) -> None:
+    run = spec(tmp_path, "sleep 0.2")
+    assert launcher.asked_at(run.run_dir, "c", 0) is None
+    before = time.time()
+    launcher.launch([run])
+    asked = launcher.asked_at(run.run_dir, "c", 0)
+    assert asked is not None and before <= asked <= time.time()
+    assert len(replies(launcher, 1)) == 1
+    assert launcher.asked_at(run.run_dir, "c", 0) is None
+    assert read_state(run.run_dir, "c", 0).launched  # the launcher claimed it before it answered
+
+
+def test_many_launches_at_once_do_not_deadlock(tmp_path: Path, launcher: Launcher) -> None:
+    """More requests than the socket holds, while its replies pile up unread."""
+    runs = [spec(tmp_path, "exit 0", name=f"c{i}") for i in range(400)]
+    assert launcher.launch(runs) == []
+    assert len(replies(launcher, len(runs), timeout=60)) == len(runs)
+
+
+def test_a_finished_run_never_reads_as_lost(tmp_path: Path, launcher: Launcher) -> None:
+    """Shims are reaped as soon as they exit. A run read while its shim ends must show either a live
+    shim or the exit record, never a shim gone without a record (the kubelet would call it lost)."""
+    runs = [spec(tmp_path, "exit 0", name=f"c{i}") for i in range(100)]
+    launcher.launch(runs)
+    pending = {run.container: run for run in runs}
+    deadline = time.time() + 30
+    while pending and time.time() < deadline:
+        for name, run in list(pending.items()):
+            state = read_state(run.run_dir, name, 0)
+            if state.exit is not None:
+                del pending[name]
+            elif state.pid is not None:
+                assert shim_alive(state), f"{name} looked lost"
+    assert not pending
+
+
+# ---------------------------------------------------------------- the worker waits a little before it exits
+
+
+def _worker_pid(home: Path) -> int | None:
+    try:
+        pid = int((home / "worker.lock").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return None if gone(pid) else pid
+
+
+def test_a_command_soon_after_the_last_reuses_the_worker(kjob_proc, home: Path) -> None:  # type: ignore[no-untyped-def]
+
+    assert kjob_proc("create", "-f", "-", input=job_manifest("first", "true")).exit_code == 0
+    assert kjob_proc("wait", "--for=condition=complete", "job/first").exit_code == 0
+    first = _worker_pid(home)
+    assert first is not None  # finished, and still there for the next command
+    assert kjob_proc("create", "-f", "-", input=job_manifest("second", "true")).exit_code == 0
+    assert kjob_proc("wait", "--for=condition=complete", "job/second").exit_code == 0
+    assert _worker_pid(home) == first
+    # With nothing more to do it goes once it has waited LINGER seconds.
+    idle = time.time()
+    wait_for("the idle worker to exit", lambda: gone(first), timeout=LINGER + 15)
+    assert time.time() - idle >= LINGER - 0.5
