@@ -264,7 +264,7 @@ def logs_big(cfg: Config, res: Result) -> None:
             raise BenchError(f"kjob logs printed {sorted(set(printed))} bytes, expected {size}")
         res.notes.append(
             f"log written by a real container (`yes ... | head -c {size}`, {len(line) + 1}-byte lines) "
-            f"through kjob's shim: CRI file {path.stat().st_size / MB:.1f} MB; both commands' stdout is "
+            f"through kjob's shim: log file {path.stat().st_size / MB:.1f} MB; both commands' stdout is "
             "a 1 MB pipe drained by the harness in 1 MB reads"
         )
         clean_up(env, home)
