@@ -72,12 +72,15 @@ def _paths(run_dir: Path, key: str) -> tuple[Path, Path, Path, Path]:
     )
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
+def _write_json(path: Path, data: dict[str, Any], durable: bool = True) -> None:
+    """Replace a run file whole. `durable=False` for what only matters while the machine stays up:
+    the page cache already carries it across any process's death."""
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "w") as f:
         json.dump(data, f)
         f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -415,6 +418,7 @@ def _shim_main(spec: RunSpec) -> None:
             "startedAt": started,
             "limits": placement.notes if placement and spec.limits and spec.limits.any() else [],
         },
+        durable=False,  # pids mean nothing after a reboot
     )
     start_error = _read_all(exec_r)
     os.close(exec_r)
@@ -653,7 +657,7 @@ def request_stop(run_dir: Path, container: str, attempt: int, grace: float) -> b
         return False
     _, _, _, stop_file = _paths(run_dir, f"{container}.{attempt}")
     with contextlib.suppress(OSError):
-        _write_json(stop_file, {"grace": grace})
+        _write_json(stop_file, {"grace": grace}, durable=False)  # read by a live shim only
     try:
         os.kill(state.shim_pid or 0, signal.SIGTERM)
     except OSError:

@@ -186,6 +186,7 @@ class Worker:
         self.launcher: Any = None
         self.created: list[Obj] = []  # pods the job controller created in this pass
         self.idle_since: float | None = None  # when the last pass found no work
+        self.last_pass = 0.0  # time.monotonic() at the end of the last pass
         # Tests shorten Kubernetes' back-off delays (10 s doubling) with this one setting.
         self.backoff_scale = float(os.environ.get("KJOB_BACKOFF_SCALE", "1") or 1)
 
@@ -264,6 +265,7 @@ class Worker:
                 with self.store.lock():
                     with self.store.cached():
                         changed, work = self.run_pass()
+                    self.last_pass = time.monotonic()
                     # The pass's writes are on disk now (cached() flushed them): start its containers.
                     self.start_launches()
                     if work or self.pidfds:
@@ -302,10 +304,12 @@ class Worker:
 
     def wait(self, timeout: float | None) -> None:
         ready = self.selector.select(timeout)
-        if ready:
+        pause = self.last_pass + BATCH_DELAY - time.monotonic()
+        if ready and pause > 0:
             # Gather what else happens in the next moments into the same pass (the real controller
-            # batches pod events for a second; a few milliseconds keep one short job fast).
-            time.sleep(BATCH_DELAY)
+            # batches pod events for a second; a few milliseconds keep one short job fast). Only
+            # while passes come close together: the first news after a quiet spell is acted on at once.
+            time.sleep(pause)
             ready += self.selector.select(0)
         for key, _ in ready:
             if key.data == "nudge":
