@@ -1,19 +1,38 @@
-"""Helpers over API objects (plain dicts in the Kubernetes JSON shape): names, labels, selectors,
-conditions and time stamps."""
+"""Helpers over API objects (plain dicts in the Kubernetes JSON shape): resource names, namespaces,
+labels, selectors, conditions and time stamps."""
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from kjob.errors import PlainError
+
 Obj = dict[str, Any]
 
 # Resource names as the API server spells them in messages (`jobs.batch "x" not found`).
 JOB_RESOURCE = "jobs.batch"
 POD_RESOURCE = "pods"
+SERVER_RESOURCE = {"jobs": JOB_RESOURCE, "pods": POD_RESOURCE, "events": "events"}
+
+# What a user may type for each resource, as kubectl's RESTMapper resolves it.
+RESOURCE_ALIASES = {
+    "jobs": "jobs",
+    "job": "jobs",
+    "jobs.batch": "jobs",
+    "job.batch": "jobs",
+    "jobs.v1.batch": "jobs",
+    "pods": "pods",
+    "pod": "pods",
+    "po": "pods",
+    "events": "events",
+    "event": "events",
+    "ev": "events",
+}
 
 JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
 LEGACY_JOB_NAME_LABEL = "job-name"
@@ -26,6 +45,25 @@ TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 GENERATED_SUFFIX_LEN = 5
 MAX_GENERATED_PREFIX = 58
+
+
+# ---------------------------------------------------------------- resources and namespaces
+
+
+def resolve_resource(text: str) -> str:
+    """The kind ("jobs", "pods" or "events") a resource argument names."""
+    kind = RESOURCE_ALIASES.get(text.lower())
+    if kind is None:
+        raise PlainError(f'the server doesn\'t have a resource type "{text}"')
+    return kind
+
+
+def default_namespace(flag: str | None) -> tuple[str, bool]:
+    """The namespace a command works in, and whether it was asked for (-n, or KJOB_NAMESPACE)."""
+    if flag:
+        return flag, True
+    env = os.environ.get("KJOB_NAMESPACE")
+    return (env, True) if env else ("default", False)
 
 
 # ---------------------------------------------------------------- time
@@ -48,8 +86,13 @@ def format_time_nano(ts_ns: int) -> str:
 
 def parse_time(text: str | None) -> float | None:
     """Seconds since the epoch for an RFC 3339 string; None for an absent or unparsable one."""
-    if not text:
+    if not text or not isinstance(text, str):
         return None
+    # metav1.Time is always UTC (`Z`); a stamp without a zone would depend on the local one.
+    return _parse_utc_time(text) if text.endswith("Z") else _parse_time(text)
+
+
+def _parse_time(text: str) -> float | None:
     try:
         value = text.replace("Z", "+00:00")
         if "." in value:
@@ -61,6 +104,10 @@ def parse_time(text: str | None) -> float | None:
         return datetime.fromisoformat(value).timestamp()
     except ValueError:
         return None
+
+
+# Objects made together share their time stamps: a table of thousands parses few distinct ones.
+_parse_utc_time = functools.lru_cache(maxsize=4096)(_parse_time)
 
 
 def utc_datetime(ts: float) -> datetime:
@@ -213,6 +260,17 @@ def job_needs_worker(job: Mapping[str, Any]) -> bool:
 
 def pod_is_terminal(pod: Mapping[str, Any]) -> bool:
     return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
+def needs_worker(obj: Mapping[str, Any]) -> bool:
+    """Whether an object a command has read leaves the worker something to do: an unfinished job,
+    a pod still running, a job or pod being deleted (the test worker.has_work applies to each)."""
+    kind = obj.get("kind")
+    if kind == "Job":
+        return job_needs_worker(obj)
+    if kind == "Pod":
+        return not pod_is_terminal(obj) or is_deleting(obj)
+    return False
 
 
 # ---------------------------------------------------------------- index sets

@@ -6,8 +6,9 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cmp_to_key
+from json.encoder import encode_basestring as _encode_json_string
 from typing import TYPE_CHECKING, Any
 
 from kjob.objects import has_condition, parse_time, selector_string
@@ -165,8 +166,29 @@ def format_table(headers: list[str] | None, rows: list[list[str]], widths: list[
     lines = ([headers] if headers is not None else []) + rows
     if widths is not None:
         return tabulate([[_table_cell(str(c)) for c in line] for line in lines], widths)
+    fast = _plain_table(lines)
+    if fast is not None:
+        return fast
     text = "".join("\t".join(_table_cell(str(c)) for c in line) + "\n" for line in lines)
     return _tabwrite(text, 6, 3)
+
+
+def _plain_table(lines: list[list[str]]) -> str | None:
+    """format_table for the usual table, in one pass: every line has the same cells, all strings
+    with no control character. Then each column is one tabwriter column block, and no cell needs
+    escaping or cutting. None for any other table."""
+    n = len(lines[0])
+    if not n:
+        return None
+    try:
+        text = "".join(["".join(line) for line in lines])
+    except TypeError:
+        return None
+    if not text.isprintable() or any(len(line) != n for line in lines):
+        return None
+    widths = [max(6, max(len(line[j]) for line in lines) + 3) for j in range(n - 1)]
+    template = "".join(f"{{:<{w}}}" for w in widths) + "{}\n"
+    return "".join([template.format(*line) for line in lines])
 
 
 def tabulate(lines: list[list[str]], widths: list[int] | None = None) -> str:
@@ -415,9 +437,63 @@ def _strip_managed_fields(obj: Any) -> Any:
     return out
 
 
+def _indented_json(value: Any, newline: str, out: list[str]) -> None:
+    """json.dumps(indent=4, sort_keys=True, ensure_ascii=False), byte for byte, appended to `out`.
+    The standard library indents in pure-Python generators, ~4x slower than this. TypeError for
+    anything but JSON's own types, which json.dumps is left to handle."""
+    kind = type(value)
+    if kind is str:
+        out.append(_encode_json_string(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "    "
+        sep = "{" + inner
+        for key in sorted(value):
+            out.append(sep + _encode_json_string(key) + ": ")
+            _indented_json(value[key], inner, out)
+            sep = "," + inner
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "    "
+        sep = "[" + inner
+        for item in value:
+            out.append(sep)
+            _indented_json(item, inner, out)
+            sep = "," + inner
+        out.append(newline + "]")
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is float:
+        if value != value:
+            out.append("NaN")
+        elif value in (math.inf, -math.inf):
+            out.append("Infinity" if value > 0 else "-Infinity")
+        else:
+            out.append(float.__repr__(value))
+    else:
+        raise TypeError(f"not a JSON type: {kind.__name__}")
+
+
 def to_json(obj: Mapping[str, Any]) -> str:
     """`-o json`: Go's MarshalIndent with four spaces, sorted keys and HTML-safe escapes."""
-    text = json.dumps(_strip_managed_fields(obj), indent=4, sort_keys=True, ensure_ascii=False)
+    doc = _strip_managed_fields(obj)
+    out: list[str] = []
+    try:
+        _indented_json(doc, "\n", out)
+        text = "".join(out)
+    except TypeError:
+        text = json.dumps(doc, indent=4, sort_keys=True, ensure_ascii=False)
     for ch, esc in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
@@ -429,10 +505,11 @@ def to_json(obj: Mapping[str, Any]) -> str:
     return text + "\n"
 
 
-_YAML_INT = re.compile(r"^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[0-9]+)$")
-_YAML_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-_YAML_BASE60 = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
-_YAML_TIMESTAMP = re.compile(
+# Patterns as text, compiled (and cached by `re`) on first use: only -o yaml needs them.
+_YAML_INT = r"^[-+]?(0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[0-9]+)$"
+_YAML_FLOAT = r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$"
+_YAML_BASE60 = r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$"
+_YAML_TIMESTAMP = (
     r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
     r"(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})"
     r"| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?$"
@@ -448,16 +525,18 @@ _YAML_SPECIAL = frozenset(
 
 def _yaml_plain_is_string(s: str) -> bool:
     """Whether go-yaml v2 would read `s` back as a string if written unquoted (its resolve())."""
-    if s in _YAML_SPECIAL or _YAML_BASE60.match(s):
+    if s in _YAML_SPECIAL or re.match(_YAML_BASE60, s):
         return False
     first = s[0]
     if first == ".":
-        return not (_YAML_FLOAT.match(s) and "_" not in s)
+        return not (re.match(_YAML_FLOAT, s) and "_" not in s)
     if first in "+-0123456789":
-        if _YAML_TIMESTAMP.match(s):
+        if re.match(_YAML_TIMESTAMP, s):
             return False
         plain = s.replace("_", "")
-        return not (_YAML_INT.match(plain) or _YAML_FLOAT.match(plain) or re.match(r"^-0[bB][01]+$", plain))
+        return not (
+            re.match(_YAML_INT, plain) or re.match(_YAML_FLOAT, plain) or re.match(r"^-0[bB][01]+$", plain)
+        )
     return True
 
 
@@ -515,7 +594,7 @@ def to_yaml(obj: Mapping[str, Any]) -> str:
                 return "tag:yaml.org,2002:bool"
             if value == "null":
                 return "tag:yaml.org,2002:null"
-            return "tag:yaml.org,2002:int" if _YAML_INT.match(value) else "tag:yaml.org,2002:float"
+            return "tag:yaml.org,2002:int" if re.match(_YAML_INT, value) else "tag:yaml.org,2002:float"
         return yaml.SafeDumper.resolve(self, kind, value, implicit)
 
     def represent_str(dumper: Any, data: str) -> Any:
@@ -549,14 +628,14 @@ def to_yaml(obj: Mapping[str, Any]) -> str:
 
 _BINARY_SUFFIXES = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
 _DECIMAL_SUFFIXES = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18}
-_QUANTITY = re.compile(r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(.*)$")
+_QUANTITY = r"^([+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(.*)$"
 
 
 def _parse_quantity(text: Any) -> tuple[Fraction, str] | None:
     """A resource.Quantity as (value, format), the value rounded up to nano units as the API does."""
     from fractions import Fraction  # deferred: only quantities need it
 
-    m = _QUANTITY.match(str(text).strip())
+    m = re.match(_QUANTITY, str(text).strip())
     if not m:
         return None
     number, suffix = Fraction(m.group(1)), m.group(2)
@@ -1248,7 +1327,7 @@ def _event_last_seen(ev: Mapping[str, Any]) -> float:
     return parse_time(ev.get("lastTimestamp")) or parse_time(ev.get("firstTimestamp")) or 0.0
 
 
-def sort_events(events: list[dict]) -> list[dict]:
+def sort_events(events: Iterable[dict]) -> list[dict]:
     return sorted(events, key=_event_last_seen)
 
 
@@ -1276,7 +1355,7 @@ def labels_cell(obj: Mapping[str, Any]) -> str:
 
 def get_table(
     kind: str,
-    objects: list[dict],
+    objects: Iterable[dict],
     now: float,
     *,
     wide: bool = False,
@@ -1287,30 +1366,43 @@ def get_table(
     event_types: list[str] | None = None,
 ) -> tuple[list[str], list[list[str]]]:
     """The table `kubectl get` prints: the server's columns, plus the ones kubectl adds around them
-    (EVENT, NAMESPACE first; -L columns, then LABELS, last) and the kind prefix on NAME."""
+    (EVENT, NAMESPACE first; -L columns, then LABELS, last) and the kind prefix on NAME.
+
+    `objects` is read once, so it may be an iterator over the store: only the rows are kept."""
+    row_of: Callable[[dict], list[str]]
     if kind == "jobs":
-        headers, rows = job_headers(wide), [job_row(o, now, wide) for o in objects]
+        headers, row_of = job_headers(wide), lambda o: job_row(o, now, wide)
     elif kind == "pods":
-        headers, rows = pod_headers(wide), [pod_row(o, now, wide) for o in objects]
+        headers, row_of = pod_headers(wide), lambda o: pod_row(o, now, wide)
     else:
-        headers, rows = event_headers(), [event_row(o, now) for o in objects]
-    if with_kind and kind != "events":
-        rows = [[name_line(o), *row[1:]] for o, row in zip(objects, rows, strict=False)]
+        headers, row_of = event_headers(), lambda o: event_row(o, now)
+    with_kind = with_kind and kind != "events"
+    if not (with_kind or label_columns or show_labels or with_namespace or event_types is not None):
+        return headers, [row_of(o) for o in objects]
     if label_columns:
         headers = headers + [label_column_header(k) for k in label_columns]
-        rows = [
-            row + [str((_meta(o).get("labels") or {}).get(k, "")) for k in label_columns]
-            for o, row in zip(objects, rows, strict=False)
-        ]
     if show_labels:
         headers = [*headers, "LABELS"]
-        rows = [[*row, labels_cell(o)] for o, row in zip(objects, rows, strict=False)]
     if with_namespace:
         headers = ["NAMESPACE", *headers]
-        rows = [[str(_meta(o).get("namespace", "")), *row] for o, row in zip(objects, rows, strict=False)]
     if event_types is not None:
         headers = ["EVENT", *headers]
-        rows = [[t.ljust(8), *row] for t, row in zip(event_types, rows, strict=False)]
+    rows = []
+    pairs = zip(objects, event_types, strict=False) if event_types is not None else ((o, "") for o in objects)
+    for o, event in pairs:
+        row = row_of(o)
+        if with_kind:
+            row[0] = name_line(o)
+        if label_columns:
+            labels = _meta(o).get("labels") or {}
+            row += [str(labels.get(k, "")) for k in label_columns]
+        if show_labels:
+            row.append(labels_cell(o))
+        if with_namespace:
+            row.insert(0, str(_meta(o).get("namespace", "")))
+        if event_types is not None:
+            row.insert(0, event.ljust(8))
+        rows.append(row)
     return headers, rows
 
 

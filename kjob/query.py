@@ -3,17 +3,17 @@ selectors, names, name prefixes, manifests; their events; and a watch over the s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from kjob.commands import SERVER_RESOURCE, resolve_resource
 from kjob.errors import KjobError, NotFound, PlainError
 from kjob.objects import (
+    SERVER_RESOURCE,
     Obj,
     labels_of,
     name_of,
     namespace_of,
+    resolve_resource,
     uid_of,
 )
 from kjob.store import Store
@@ -32,22 +32,38 @@ NO_TYPE_NEEDED = (
 )
 
 
-@dataclass
+# Plain classes, not dataclasses: building dataclasses costs a read command ~1 ms at start-up.
 class Request:
     """One request kubectl's builder would send: a list of a kind (name None), or one named object."""
 
-    kind: str
-    name: str | None = None
-    namespace: str | None = None
+    __slots__ = ("kind", "name", "namespace")
+
+    def __init__(self, kind: str, name: str | None = None, namespace: str | None = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Request) and (self.kind, self.name, self.namespace) == (
+            other.kind,
+            other.name,
+            other.namespace,
+        )
+
+    def __repr__(self) -> str:
+        return f"Request(kind={self.kind!r}, name={self.name!r}, namespace={self.namespace!r})"
 
 
-@dataclass
 class Result:
-    """What a request found: its objects (in server order) or the error it met."""
+    """What a request found: its objects (in server order) or the error it met. A list request's
+    objects may be an iterator, read from the store as they are consumed (run_requests(lazy=True))."""
 
-    request: Request
-    objects: list[Obj] = field(default_factory=list)
-    error: KjobError | None = None
+    __slots__ = ("error", "objects", "request")
+
+    def __init__(self, request: Request, objects: Iterable[Obj] = (), error: KjobError | None = None) -> None:
+        self.request = request
+        self.objects = objects
+        self.error = error
 
 
 def _types(text: str) -> list[str]:
@@ -105,13 +121,13 @@ def manifest_requests(paths: list[str], namespace: str, explicit: bool) -> tuple
     return requests, single
 
 
-@dataclass
 class Filters:
     """-l and --field-selector, parsed once per kind (field labels differ between jobs and pods)."""
 
-    label_selector: str = ""
-    field_selector: str = ""
-    _parsed: dict[str, tuple[LabelSelector, FieldSelector]] = field(default_factory=dict)
+    def __init__(self, label_selector: str = "", field_selector: str = "") -> None:
+        self.label_selector = label_selector
+        self.field_selector = field_selector
+        self._parsed: dict[str, tuple[LabelSelector, FieldSelector]] = {}
 
     def __bool__(self) -> bool:
         return bool(self.label_selector or self.field_selector)
@@ -127,10 +143,14 @@ class Filters:
         return labels.matches(labels_of(obj)) and (fields.empty() or fields.matches(obj))
 
 
-def run_request(store: Store, req: Request, filters: Filters) -> Result:
+def run_request(store: Store, req: Request, filters: Filters, lazy: bool = False) -> Result:
+    """A request's objects; with `lazy`, a list request's are an iterator over the store, so that
+    a reader that keeps only a row of each need not hold thousands of objects at once."""
     if req.name is None:
-        objects = list_objects(store, req.kind, req.namespace)
-        return Result(req, [o for o in objects if filters.matches(req.kind, o)])
+        objects = each_object(store, req.kind, req.namespace)
+        if filters:
+            objects = (o for o in objects if filters.matches(req.kind, o))
+        return Result(req, objects if lazy else list(objects))
     assert req.namespace is not None
     obj = store.get(req.kind, req.namespace, req.name)
     if obj is None:
@@ -138,15 +158,15 @@ def run_request(store: Store, req: Request, filters: Filters) -> Result:
     return Result(req, [obj])
 
 
-def run_requests(store: Store, requests: list[Request], filters: Filters) -> list[Result]:
-    return [run_request(store, r, filters) for r in requests]
+def run_requests(store: Store, requests: list[Request], filters: Filters, lazy: bool = False) -> list[Result]:
+    return [run_request(store, r, filters, lazy) for r in requests]
 
 
 # ---------------------------------------------------------------- get / describe helpers
 
 
-def list_objects(store: Store, kind: str, namespace: str | None) -> list[Obj]:
-    return store.list(kind, namespace)
+def each_object(store: Store, kind: str, namespace: str | None) -> Iterator[Obj]:
+    return store.each(kind, namespace)
 
 
 def get_named(store: Store, kind: str, namespace: str, names: list[str]) -> tuple[list[Obj], list[KjobError]]:

@@ -9,43 +9,47 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kjob.errors import AlreadyExists, Conflict, NotFound, StoreError
-from kjob.objects import JOB_RESOURCE, POD_RESOURCE, Obj, name_of, namespace_of
+from kjob.objects import SERVER_RESOURCE, Obj, name_of, namespace_of
+
+if TYPE_CHECKING:
+    # pathlib costs ~3 ms to import: reads work on strings, and only `home` and friends build Paths.
+    from pathlib import Path
 
 # On-disk format of every object file; bumped with a migration when the layout changes.
 STORE_FORMAT = 1
 KINDS = ("jobs", "pods", "events")
-RESOURCE_OF_KIND = {"jobs": JOB_RESOURCE, "pods": POD_RESOURCE, "events": "events"}
+RESOURCE_OF_KIND = SERVER_RESOURCE
 # resourceVersions are reserved durably in blocks, so a crash can only skip numbers, never reuse one.
 RESOURCE_VERSION_BLOCK = 1000
 # Events are ephemeral (the API server keeps them an hour): they are not fsynced.
 EPHEMERAL_KINDS = frozenset({"events"})
 # A name must be a DNS-1123 subdomain before it becomes a path: no `/`, no `..`, no leading dot.
-_SAFE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+# (Compiled on first use, by `re`: listing never needs it.)
+_SAFE_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
 
 
-def default_home() -> Path:
+def default_home() -> str:
     env = os.environ.get("KJOB_HOME")
     if env:
-        return Path(env)
+        return env
     state = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    return Path(state) / "kjob"
+    return os.path.join(state, "kjob")
 
 
 @functools.lru_cache(maxsize=65536)
 def safe_name(name: str) -> bool:
-    return bool(_SAFE_NAME.match(name)) and ".." not in name and len(name) <= 253
+    return bool(re.match(_SAFE_NAME, name)) and ".." not in name and len(name) <= 253
 
 
-def atomic_write(path: Path | str, data: bytes, mode: int = 0o600, durable: bool = True) -> None:
+def atomic_write(path: os.PathLike[str] | str, data: bytes, mode: int = 0o600, durable: bool = True) -> None:
     """Write to a temp file in the same folder, fsync, rename: readers see the old or the new file.
 
     `durable=False` skips the fsync: still atomic if a process dies, but a power cut may lose it.
     """
-    path = str(path)
+    path = os.fspath(path)
     head, tail = os.path.split(path)
     tmp = os.path.join(head, f".{tail}.{os.getpid()}.tmp")
     try:
@@ -103,11 +107,15 @@ class Store:
     """Objects as one JSON file each: `<home>/<kind>/<namespace>/<name>.json`.
 
     Reads take no lock (files are only ever replaced whole). Every read-modify-write happens inside
-    `with store.lock():`, which also guards the resourceVersion counter.
+    `with store.lock():`, which also guards the resourceVersion counter. Every write moves that
+    counter, so the `resourceversion` file also tells a reader whether anything changed.
     """
 
-    def __init__(self, home: Path | str | None = None) -> None:
-        self.home = Path(home) if home is not None else default_home()
+    def __init__(self, home: os.PathLike[str] | str | None = None) -> None:
+        root = os.fspath(home) if home is not None else default_home()
+        # Paths are built as strings: pathlib is only imported by callers that ask for `home`.
+        self.root = root.rstrip("/") or "/"
+        self._home: Path | None = None
         self._lock: Any = None
         self._lock_depth = 0
         self.corrupt: list[str] = []
@@ -118,29 +126,44 @@ class Store:
         self._cache: dict[str, Obj | None] | None = None
         # remember_reads(): path -> ((mtime_ns, size, inode), object), across cached spans.
         self._memo: dict[str, tuple[tuple[int, int, int], Obj]] | None = None
+        # remember_reads(): each listing's paths in order, by (kind, namespace or None); true while
+        # the resourceversion file is still `_seen` (inode, mtime, content), or changed only by this
+        # process's own writes, which keep the listings up to date.
+        self._listings: dict[tuple[str, str | None], builtins.list[str]] = {}
+        self._seen: tuple[int, int, bytes] | None = None
         # Writes held back until the cached span ends: path -> (kind, bytes or None to delete, durable).
         self._pending: dict[str, tuple[str, bytes | None, bool]] = {}
 
     # ------------------------------------------------------------ paths
 
+    @property
+    def home(self) -> Path:
+        if self._home is None:
+            from pathlib import Path
+
+            self._home = Path(self.root)
+        return self._home
+
     def ensure(self) -> None:
         try:
-            self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(self.home, 0o700)
+            os.makedirs(self.root, mode=0o700, exist_ok=True)
+            os.chmod(self.root, 0o700)
         except OSError as e:
-            raise StoreError(f"cannot create state directory {self.home}: {e.strerror or e}") from e
+            raise StoreError(f"cannot create state directory {self.root}: {e.strerror or e}") from e
 
     def kind_dir(self, kind: str, namespace: str) -> Path:
         return self.home / kind / namespace
 
     def path(self, kind: str, namespace: str, name: str) -> Path:
+        from pathlib import Path
+
         return Path(self._path(kind, namespace, name))
 
     def _path(self, kind: str, namespace: str, name: str) -> str:
         if not safe_name(name) or not safe_name(namespace):
             # Unreachable for validated objects; a guard so no name ever leaves the state directory.
             raise NotFound(RESOURCE_OF_KIND[kind], name)
-        return f"{self.home}/{kind}/{namespace}/{name}.json"
+        return f"{self.root}/{kind}/{namespace}/{name}.json"
 
     @property
     def logs_dir(self) -> Path:
@@ -167,13 +190,13 @@ class Store:
         from filelock import FileLock, Timeout
 
         if self._lock is None:
-            self._lock = FileLock(str(self.home / "store.lock"), mode=0o600)
+            self._lock = FileLock(f"{self.root}/store.lock", mode=0o600)
         try:
             self._lock.acquire(timeout=timeout)
         except Timeout as e:
-            raise StoreError(f"timed out waiting for the lock on {self.home}") from e
+            raise StoreError(f"timed out waiting for the lock on {self.root}") from e
         except OSError as e:
-            raise StoreError(f"cannot lock {self.home}: {e.strerror or e}") from e
+            raise StoreError(f"cannot lock {self.root}: {e.strerror or e}") from e
         self._lock_depth = 1
         try:
             yield
@@ -195,6 +218,10 @@ class Store:
         self._pending = {}
         try:
             yield
+        except BaseException:
+            # A span that failed may have changed objects in memory that it never wrote.
+            self._forget()
+            raise
         finally:
             try:
                 self._flush()
@@ -202,16 +229,49 @@ class Store:
                 self._cache = None
                 self._pending = {}
 
-    def _remember_written(self, path: str) -> None:
+    def _forget(self) -> None:
+        if self._memo is not None:
+            self._memo.clear()
+        self._listings.clear()
+        self._seen = None
+
+    def _remember_written(self, kind: str, path: str) -> None:
+        """Keep what remember_reads() holds true to a file this process has just replaced."""
         if self._memo is None or self._cache is None:
             return
+        self._relist(kind, path, present=True)
         obj = self._cache.get(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            obj = None
         if obj is None:
             self._memo.pop(path, None)
-            return
-        with contextlib.suppress(OSError):
-            st = os.stat(path)
+        else:
             self._memo[path] = ((st.st_mtime_ns, st.st_size, st.st_ino), obj)
+
+    def _relist(self, kind: str, path: str, present: bool) -> None:
+        """Keep the remembered listings true to a file this process has just created or deleted."""
+        if not self._listings:
+            return
+        import bisect  # only the worker remembers listings
+
+        start = len(self.root) + len(kind) + 2
+
+        def order(p: str) -> tuple[str, str]:
+            ns, _, name = p[start : -len(".json")].partition("/")
+            return ns, name
+
+        entry = order(path)
+        for (listed_kind, namespace), listing in self._listings.items():
+            if listed_kind != kind or namespace not in (None, entry[0]):
+                continue
+            i = bisect.bisect_left(listing, entry, key=order)
+            found = i < len(listing) and listing[i] == path
+            if present and not found:
+                listing.insert(i, path)
+            elif not present and found:
+                del listing[i]
 
     def _flush(self) -> None:
         pending = self._pending
@@ -228,10 +288,10 @@ class Store:
                     if data is not None:
                         temps.append((_write_temp(path, data), path))
                 if any(durable for _, data, durable in items if data is not None):
-                    _syncfs(str(self.home))
+                    _syncfs(self.root)
                 for tmp, path in temps:
                     os.replace(tmp, path)
-                    self._remember_written(path)
+                    self._remember_written(group, path)
                 temps = []
                 for path, data, _ in items:
                     if data is None:
@@ -239,11 +299,13 @@ class Store:
                             os.unlink(path)
                         if self._memo is not None:
                             self._memo.pop(path, None)
+                            self._relist(group, path, present=False)
             except OSError as e:
+                self._forget()
                 for tmp, _ in temps:
                     with contextlib.suppress(OSError):
                         os.unlink(tmp)
-                raise StoreError(f"cannot write to {self.home}: {e.strerror or e}") from e
+                raise StoreError(f"cannot write to {self.root}: {e.strerror or e}") from e
 
     def _require_lock(self) -> None:
         if not self._lock_depth:
@@ -253,19 +315,14 @@ class Store:
         """A store-wide counter, like etcd's revision: every write gets a larger one."""
         self._require_lock()
         if self._rv_next is None or self._rv_next > self._rv_ceiling:
-            start = self._read_resource_version() + 1
+            before = self._marker()
+            start = _counter(before) + 1
             self._rv_ceiling = start + RESOURCE_VERSION_BLOCK - 1
-            atomic_write(self.home / "resourceversion", str(self._rv_ceiling).encode())
+            self._write_counter(self._rv_ceiling, durable=True, before=before)
             self._rv_next = start
         value = self._rv_next
         self._rv_next += 1
         return str(value)
-
-    def _read_resource_version(self) -> int:
-        try:
-            return int((self.home / "resourceversion").read_text() or "0")
-        except (OSError, ValueError):
-            return 0
 
     def _settle_resource_version(self) -> None:
         """Give back the unused part of the reserved block, so versions stay dense between commands."""
@@ -273,47 +330,74 @@ class Store:
             return
         used, self._rv_next = self._rv_next - 1, None
         # Not fsynced: after a crash the file may still hold the reserved ceiling, which is only a gap.
-        atomic_write(self.home / "resourceversion", str(used).encode(), durable=False)
+        # This process has held the lock since it reserved the block: nobody else wrote meanwhile.
+        self._write_counter(used, durable=False, before=self._seen)
+
+    def _write_counter(self, value: int, durable: bool, before: tuple[int, int, bytes] | None) -> None:
+        try:
+            atomic_write(f"{self.root}/resourceversion", str(value).encode(), durable=durable)
+        except StoreError:
+            self._forget()
+            raise
+        if self._memo is not None:
+            # What this process remembers is still true if the counter was as it last saw it: the
+            # counter moved for its own writes, which keep what it remembers up to date.
+            if before is None or before != self._seen:
+                self._listings.clear()
+            self._seen = self._marker()
+
+    def _marker(self) -> tuple[int, int, bytes] | None:
+        """The resourceversion file as (inode, mtime, content): it changes on every write."""
+        try:
+            with open(f"{self.root}/resourceversion", "rb") as f:
+                st = os.fstat(f.fileno())
+                return st.st_ino, st.st_mtime_ns, f.read()
+        except OSError:
+            return None
 
     # ------------------------------------------------------------ reads
 
-    def _load(self, path: Path | str) -> Obj | None:
+    def _load(self, path: str) -> Obj | None:
         cache = self._cache
         if cache is not None:
-            key = str(path)
-            if key in cache:
-                return cache[key]
+            if path in cache:
+                return cache[path]
             obj = self._read(path)
-            cache[key] = obj
+            cache[path] = obj
             return obj
         return self._read(path)
 
     def remember_reads(self) -> None:
-        """Keep parsed objects for this process's lifetime, re-read only when a file changes (the
-        worker: it re-lists everything on every pass, and most objects have not changed)."""
+        """Keep parsed objects for this process's lifetime (the worker: it re-lists everything on
+        every pass, and most objects have not changed). A file is re-read only when it changed, and
+        while no other process has written, a listing is not even re-read from the disk."""
         self._memo = {}
+        self._listings = {}
+        self._seen = None
 
-    def _read(self, path: Path | str) -> Obj | None:
+    def _read(self, path: str) -> Obj | None:
         memo = self._memo
         if memo is not None:
             try:
                 st = os.stat(path)
             except FileNotFoundError:
-                memo.pop(str(path), None)
+                memo.pop(path, None)
                 return None
             except OSError as e:
                 raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
             key = (st.st_mtime_ns, st.st_size, st.st_ino)
-            hit = memo.get(str(path))
+            hit = memo.get(path)
             if hit is not None and hit[0] == key:
                 return hit[1]
+            # Forgotten first: a file that no longer parses must not leave its old object behind.
+            memo.pop(path, None)
             obj = self._parse(path)
             if obj is not None:
-                memo[str(path)] = (key, obj)
+                memo[path] = (key, obj)
             return obj
         return self._parse(path)
 
-    def _parse(self, path: Path | str) -> Obj | None:
+    def _parse(self, path: str) -> Obj | None:
         try:
             with open(path, "rb") as f:
                 raw = f.read()
@@ -343,36 +427,119 @@ class Store:
             raise NotFound(RESOURCE_OF_KIND[kind], name)
         return obj
 
-    def list(self, kind: str, namespace: str | None = None) -> list[Obj]:
+    def list(self, kind: str, namespace: str | None = None) -> builtins.list[Obj]:
         """Every object of a kind, sorted by namespace then name as the API server lists them.
 
         A corrupt file is recorded in `self.corrupt` (one message per path) and skipped, so that one
         bad file does not hide the others.
         """
-        base = self.home / kind
-        namespaces = [namespace] if namespace is not None else self._namespaces(base)
-        out: list[Obj] = []
-        for ns in sorted(namespaces):
-            try:
-                names = os.listdir(base / ns)
-            except FileNotFoundError:
-                continue
-            except OSError as e:
-                self.corrupt.append(f"error: cannot read {base / ns}: {e.strerror or e}")
-                continue
-            for entry in sorted(names):
-                if not entry.endswith(".json") or entry.startswith("."):
-                    continue
-                try:
-                    obj = self._load(f"{base}/{ns}/{entry}")
-                except StoreError as e:
-                    self.corrupt.append(e.message)
-                    continue
-                if obj is not None:
-                    out.append(obj)
+        if self._memo is not None and self._lock_depth:
+            out = self._list_remembered(kind, namespace)
+        else:
+            out = self._load_all(self._scan(kind, namespace))
         if self._pending:
             out = self._with_pending(kind, namespace, out)
         return out
+
+    def each(self, kind: str, namespace: str | None = None) -> Iterator[Obj]:
+        """list()'s objects one at a time, for a reader that need not hold them all at once: holding
+        thousands of parsed objects costs more than parsing them (memory, and the cyclic garbage
+        collector scanning them again and again)."""
+        if self._memo is not None or self._cache is not None:
+            yield from self.list(kind, namespace)
+            return
+        for _, _, path in self._scan(kind, namespace):
+            try:
+                obj = self._parse(path)
+            except StoreError as e:
+                self.corrupt.append(e.message)
+                continue
+            if obj is not None:
+                yield obj
+
+    def _load_all(self, listing: builtins.list[tuple[str, str, str]]) -> builtins.list[Obj]:
+        out: builtins.list[Obj] = []
+        for _, _, path in listing:
+            try:
+                obj = self._load(path)
+            except StoreError as e:
+                self.corrupt.append(e.message)
+                continue
+            if obj is not None:
+                out.append(obj)
+        return out
+
+    def _list_remembered(self, kind: str, namespace: str | None) -> builtins.list[Obj]:
+        """list() with remember_reads(), holding the lock: one look at the resourceversion file says
+        whether any other process has written since this one last looked; if not, the listing and
+        every object in it are as this process last saw or wrote them, and no file is touched.
+        Only the lock's holder can know that no write is half done (a writer moves the counter
+        before its first file and after its last)."""
+        marker = self._marker()
+        if marker is None or marker != self._seen:
+            self._listings.clear()
+            self._seen = marker
+        key = (kind, namespace)
+        memo = self._memo
+        assert memo is not None
+        listing = self._listings.get(key)
+        if listing is None:
+            corrupt = len(self.corrupt)
+            scanned = self._scan(kind, namespace)
+            out = self._load_all(scanned)
+            # Only a listing read whole and clean is worth keeping: a corrupt or vanished file is
+            # looked at again next time.
+            paths = [p for _, _, p in scanned]
+            if marker is not None and len(self.corrupt) == corrupt and all(p in memo for p in paths):
+                self._listings[key] = paths
+            return out
+        cache = self._cache
+        if cache is None or cache.keys().isdisjoint(listing):
+            # The usual case, in one sweep: nothing of this listing written or read yet in this span.
+            try:
+                out = [memo[path][1] for path in listing]
+            except KeyError:
+                pass
+            else:
+                if cache is not None:
+                    cache.update(zip(listing, out, strict=True))
+                return out
+        out = []
+        for path in listing:
+            if cache is not None and path in cache:
+                obj = cache[path]
+            elif (hit := memo.get(path)) is not None:
+                obj = hit[1]
+                if cache is not None:
+                    cache[path] = obj
+            else:
+                try:
+                    obj = self._load(path)
+                except StoreError as e:
+                    self.corrupt.append(e.message)
+                    continue
+            if obj is not None:
+                out.append(obj)
+        return out
+
+    def _scan(self, kind: str, namespace: str | None) -> builtins.list[tuple[str, str, str]]:
+        """(namespace, name, path) of every object file of a kind, in the API server's order."""
+        base = f"{self.root}/{kind}"
+        namespaces = [namespace] if namespace is not None else self._namespaces(base)
+        found: builtins.list[tuple[str, str, str]] = []
+        for ns in sorted(namespaces):
+            directory = f"{base}/{ns}"
+            try:
+                entries = os.listdir(directory)
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                self.corrupt.append(f"error: cannot read {directory}: {e.strerror or e}")
+                continue
+            # Sorted by name, not by file name: `a` comes before `a-b`, as in etcd's key order.
+            names = sorted(e[:-5] for e in entries if e.endswith(".json") and not e.startswith("."))
+            found += [(ns, name, f"{directory}/{name}.json") for name in names]
+        return found
 
     def _with_pending(
         self, kind: str, namespace: str | None, listed: builtins.list[Obj]
@@ -393,7 +560,7 @@ class Store:
         return sorted([*listed, *extra], key=lambda o: (namespace_of(o), name_of(o)))
 
     @staticmethod
-    def _namespaces(base: Path) -> builtins.list[str]:
+    def _namespaces(base: str) -> builtins.list[str]:
         try:
             return [n for n in os.listdir(base) if not n.startswith(".")]
         except FileNotFoundError:
@@ -406,18 +573,19 @@ class Store:
     def _write(self, kind: str, obj: Obj) -> Obj:
         obj.setdefault("metadata", {})["resourceVersion"] = self.next_resource_version()
         ns = namespace_of(obj)
-        directory = self.kind_dir(kind, ns)
+        path = self._path(kind, ns, name_of(obj))
+        directory = os.path.dirname(path)
         try:
-            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.makedirs(directory, mode=0o700, exist_ok=True)
         except OSError as e:
             raise StoreError(f"cannot create {directory}: {e.strerror or e}") from e
         payload = json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":"))
-        path = self._path(kind, ns, name_of(obj))
         if self._cache is not None:
             self._cache[path] = obj
             self._pending[path] = (kind, payload.encode(), kind not in EPHEMERAL_KINDS)
         else:
             atomic_write(path, payload.encode(), durable=kind not in EPHEMERAL_KINDS)
+            self._listings.clear()
         return obj
 
     def create(self, kind: str, obj: Obj) -> Obj:
@@ -445,17 +613,30 @@ class Store:
         return self._write(kind, obj)
 
     def delete(self, kind: str, namespace: str, name: str) -> bool:
+        """Remove an object. Like etcd's revision, the counter moves for a delete too, so readers that
+        watch it (remember_reads()) see deletions."""
         self._require_lock()
         path = self._path(kind, namespace, name)
         if self._cache is not None:
             existed = self._load(path) is not None
+            if existed:
+                self.next_resource_version()
             self._cache[path] = None
             self._pending[path] = (kind, None, False)
             return existed
+        self.next_resource_version()
+        self._listings.clear()
         try:
             os.unlink(path)
             return True
         except FileNotFoundError:
             return False
         except OSError as e:
-            raise StoreError(f"cannot delete {self.path(kind, namespace, name)}: {e.strerror or e}") from e
+            raise StoreError(f"cannot delete {path}: {e.strerror or e}") from e
+
+
+def _counter(marker: tuple[int, int, bytes] | None) -> int:
+    try:
+        return int(marker[2] or b"0") if marker is not None else 0
+    except ValueError:
+        return 0

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,7 +202,7 @@ def test_unexpected_errors_are_one_line(kjob, monkeypatch: pytest.MonkeyPatch) -
     def boom(*a: object, **k: object) -> None:
         raise ZeroDivisionError("bug")
 
-    monkeypatch.setattr("kjob.query.list_objects", boom)
+    monkeypatch.setattr("kjob.query.each_object", boom)
     r = kjob("get", "jobs")
     assert r.exit_code == 1
     assert r.stderr == "error: internal error: ZeroDivisionError: bug (set KJOB_DEBUG=1 for a traceback)\n"
@@ -246,3 +249,112 @@ def test_create_with_a_resource_version_names_the_file(kjob) -> None:
         r.stderr
         == 'Error from server: error when creating "STDIN": resourceVersion should not be set on objects to be created\n'
     )
+
+
+def test_the_workers_remembered_listing_sees_every_cli_write(kjob, home: Path) -> None:
+    """The worker lists everything on every pass from what it remembers while no other process has
+    written: each CLI write must move the store's resourceversion file, so the next pass sees it."""
+    from kjob.store import Store
+
+    worker_store = Store(home)
+    worker_store.remember_reads()
+
+    def worker_pass_sees_the_disk() -> None:
+        with worker_store.lock(), worker_store.cached():
+            # Holding the lock, nothing changes between the two listings.
+            for kind in ("jobs", "pods"):
+                assert worker_store.list(kind) == Store(home).list(kind)
+
+    assert kjob("create", "-f", "-", input=job_manifest("a", "true", suspend=True)).exit_code == 0
+    worker_pass_sees_the_disk()
+    worker_pass_sees_the_disk()  # from memory this time
+    assert kjob("create", "-f", "-", input=job_manifest("b", "true", suspend=True)).exit_code == 0
+    worker_pass_sees_the_disk()
+    assert kjob("label", "job", "a", "team=x").exit_code == 0
+    worker_pass_sees_the_disk()
+    with worker_store.lock():
+        assert worker_store.must_get("jobs", "default", "a")["metadata"]["labels"]["team"] == "x"
+    assert kjob("patch", "job", "a", "-p", '{"metadata":{"annotations":{"k":"v"}}}').exit_code == 0
+    worker_pass_sees_the_disk()
+    assert kjob("delete", "job", "b").exit_code == 0
+    worker_pass_sees_the_disk()
+    with worker_store.lock(), worker_store.cached():
+        assert "b" not in [o["metadata"]["name"] for o in worker_store.list("jobs")]
+
+
+def test_get_of_finished_work_imports_neither_the_worker_nor_pathlib(kjob_proc, home: Path) -> None:
+    """A read that finds nothing left to do stays on the cheap path: kjob.commands, kjob.worker,
+    pathlib (~3 ms), locale (Click's gettext, ~1 ms) and dataclasses are not imported for it."""
+    from kjob.store import Store
+
+    store = Store(home)
+    with store.lock():
+        store.create(
+            "pods",
+            {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "status": {"phase": "Succeeded"}},
+        )
+    code = (
+        "import sys; before = set(sys.modules); from kjob.cli import run; run(['get', 'pods']); "
+        "print(sorted({'pathlib', 'locale', 'dataclasses', 'kjob.commands', 'kjob.worker'} & (set(sys.modules) - before)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KJOB_HOME": str(home)},
+    )
+    assert out.stdout.splitlines()[-1] == "[]", out.stderr
+    assert out.stdout.splitlines()[1].startswith("p ")
+
+
+@pytest.mark.parametrize(
+    ("args", "spelled"),
+    [
+        (["pods", "-o", "json", "-A"], ["pods", "--output", "json", "--all-namespaces"]),
+        (["-l", "-o", "pods"], ["--selector", "-o", "pods"]),  # -o is -l's value here
+        (["pods", "-o"], ["pods", "-o"]),  # a missing value keeps the user's spelling for the error
+        (["pods", "--", "-o", "json"], ["pods", "--", "-o", "json"]),
+        (["pods", "-ojson", "-Aw", "-o=json"], ["pods", "-ojson", "-Aw", "-o=json"]),
+        (["pods", "-h"], ["pods", "--help"]),
+    ],
+)
+def test_short_options_reach_click_spelled_long(args: list[str], spelled: list[str]) -> None:
+    """Click tries a short option as a long one first and its NoSuchOption imports locale (~1.7 ms)."""
+    from kjob.cli.get import get_command
+
+    assert cli._long_spellings(get_command, args) == spelled
+
+
+def test_spelling_options_long_stops_where_clicks_reading_could_differ() -> None:
+    import click
+
+    @click.command(context_settings={"allow_interspersed_args": False})
+    @click.option("-o", "--output")
+    @click.option("-c", "--cascade", is_flag=False, flag_value="background")
+    @click.option("-p", "--pair", nargs=2)
+    def command(**_: object) -> None:
+        pass
+
+    assert cli._long_spellings(command, ["-o", "x", "name", "-o", "y"]) == [
+        "--output",
+        "x",
+        "name",
+        "-o",
+        "y",
+    ]
+    assert cli._long_spellings(command, ["-o", "x", "-c", "-o", "y"]) == ["--output", "x", "-c", "-o", "y"]
+    assert cli._long_spellings(command, ["-p", "a", "b", "-o", "y"]) == ["-p", "a", "b", "-o", "y"]
+    group = click.Group(commands={"command": command})
+    group.params.append(click.Option(["-o", "--output"]))
+    assert cli._long_spellings(group, ["-o", "x"]) == ["-o", "x"]
+
+
+def test_get_with_short_options_prints_what_the_long_ones_do(kjob) -> None:
+    assert kjob("create", "-f", "-", input=job_manifest("a", "true", suspend=True)).exit_code == 0
+    short = kjob("get", "jobs", "-o", "name", "-n", "default", "-l", "job-name=a")
+    assert short == kjob(
+        "get", "jobs", "--output", "name", "--namespace", "default", "--selector", "job-name=a"
+    )
+    assert short.stdout == "job.batch/a\n"
+    missing = kjob("get", "jobs", "-o")
+    assert (missing.exit_code, missing.stderr) == (1, "error: Option '-o' requires an argument.\n")

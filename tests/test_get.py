@@ -33,6 +33,7 @@ import pytest
 
 from kjob.objects import format_time
 from kjob.store import STORE_FORMAT, Store, atomic_write
+from tests.conftest import wait_until
 
 GOLDEN = Path(__file__).parent / "golden" / "get" / "cases.json"
 FAKEAPI = Path("/work/shared/tools/fakeapi.py")
@@ -593,3 +594,58 @@ def test_get_jobs_stays_light(tmp_path: Path) -> None:
         env={**os.environ, "KJOB_HOME": str(tmp_path)},
     )
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
+
+
+def _worker_objects() -> list[Obj]:
+    def job(name: str, spec: dict[str, Any], status: dict[str, Any], **meta: Any) -> Obj:
+        return {"kind": "Job", "metadata": {"name": name, **meta}, "spec": spec, "status": status}
+
+    def pod(name: str, phase: str, **meta: Any) -> Obj:
+        return {"kind": "Pod", "metadata": {"name": name, **meta}, "status": {"phase": phase}}
+
+    complete = {"conditions": [{"type": "Complete", "status": "True"}]}
+    return [
+        job("running", {}, {}),
+        job("suspended", {"suspend": True}, {}),
+        job("suspended-active", {"suspend": True}, {"active": 1}),
+        job("complete", {}, complete),
+        job("complete-ttl", {"ttlSecondsAfterFinished": 5}, complete),
+        job("deleting", {}, complete, deletionTimestamp="2024-01-01T00:00:00Z"),
+        pod("pending", "Pending"),
+        pod("succeeded", "Succeeded"),
+        pod("failed", "Failed"),
+        pod("succeeded-deleting", "Succeeded", deletionTimestamp="2024-01-01T00:00:00Z"),
+        {"kind": "Event", "metadata": {"name": "e"}},
+    ]
+
+
+@pytest.mark.parametrize("obj", _worker_objects(), ids=lambda o: f"{o['kind']}-{o['metadata']['name']}")
+def test_a_read_asks_the_worker_exactly_when_the_worker_would_find_work(obj: Obj) -> None:
+    """get decides without importing kjob.worker (objects.needs_worker): both must agree."""
+    from kjob import objects, worker
+
+    assert objects.needs_worker(obj) == worker.has_work([obj])
+
+
+def test_get_jobs_starts_the_worker_for_unfinished_work_among_finished(kjob, home: Path) -> None:
+    from kjob import worker
+
+    t0 = time.time()
+    finished = [o for o in build_objects(t0) if o["kind"] == "Job" and o["metadata"]["name"] != "job-b"]
+    for o in finished:
+        o["status"]["conditions"] = [{"type": "Complete", "status": "True"}]
+        o["spec"].pop("ttlSecondsAfterFinished", None)
+        o["metadata"].pop("deletionTimestamp", None)
+    seed(home, finished)
+    store = Store(home)
+    assert kjob("get", "jobs", "-A").exit_code == 0
+    assert not worker.worker_alive(store)
+    unfinished = json.loads(json.dumps(finished[-1]))
+    unfinished["metadata"].update(name="zz-unfinished", uid="u-unfinished")
+    unfinished["status"] = {}
+    unfinished["spec"]["suspend"] = True
+    unfinished["status"]["active"] = 1  # a suspended job whose pods must still be stopped
+    seed(home, [unfinished])
+    r = kjob("get", "jobs", "-A")
+    assert r.exit_code == 0 and "zz-unfinished" in r.stdout
+    wait_until(lambda: worker.worker_alive(store), timeout=10)

@@ -1859,3 +1859,108 @@ def test_custom_columns_values_like_go() -> None:
         fmt, printers.list_wrapper([{"metadata": {"name": "j", "labels": {"b": "2", "a": "1"}}}])
     )
     assert text == "N     L              X\nj     map[a:1 b:2]   <none>\n"  # minwidth 6
+
+
+# ---------------------------------------------------------------- fast paths, held against the plain ones
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_CELL = st.one_of(
+    st.text(alphabet="abc-é ñ", max_size=12),
+    st.text(alphabet="ab\t\n\r\f\v\x1b\u2028\xa0", max_size=6),  # what only the general path handles
+)
+
+
+def _tabwriter_reference(headers: list[str] | None, rows: list[list[str]]) -> str:
+    """format_table as it was before its one-pass path: every cell through the tabwriter."""
+    lines = ([headers] if headers is not None else []) + rows
+    text = "".join("\t".join(printers._table_cell(str(c)) for c in line) + "\n" for line in lines)
+    return printers._tabwrite(text, 6, 3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    width=st.integers(1, 5),
+    data=st.data(),
+    ragged=st.booleans(),
+    headers=st.booleans(),
+)
+def test_format_table_matches_the_tabwriter_for_any_cells(
+    width: int, data: Any, ragged: bool, headers: bool
+) -> None:
+    row = st.lists(_CELL, min_size=1 if ragged else width, max_size=width)
+    rows = data.draw(st.lists(row, min_size=1, max_size=6))
+    head = [f"H{i}" for i in range(width)] if headers else None
+    assert printers.format_table(head, rows) == _tabwriter_reference(head, rows)
+
+
+def test_format_table_of_empty_lines_keeps_them() -> None:
+    assert printers.format_table(None, [[], ["a", "b"]]) == _tabwriter_reference(None, [[], ["a", "b"]])
+    assert printers.format_table(None, [[]]) == "\n"
+
+
+def test_format_table_of_non_string_cells_uses_their_text() -> None:
+    assert printers.format_table(["N", "COUNT"], [["a", 1], ["bb", None]]) == (  # type: ignore[list-item]
+        "N     COUNT\na     1\nbb    None\n"
+    )
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(alphabet=st.characters(codec="utf-8"), max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_JSON)
+def test_to_json_is_json_dumps_indented_byte_for_byte(value: Any) -> None:
+    expected = json.dumps({"items": value}, indent=4, sort_keys=True, ensure_ascii=False)
+    for ch, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        expected = expected.replace(ch, esc)
+    assert printers.to_json({"items": value}) == expected + "\n"
+
+
+def test_to_json_leaves_other_types_to_json_dumps() -> None:
+    class Text(str):
+        pass
+
+    doc = {"b": (1, 2.5), "a": Text("x<y"), "c": {1: "int key"}}
+    assert printers.to_json(doc) == (
+        '{\n    "a": "x\\u003cy",\n    "b": [\n        1,\n        2.5\n    ],\n    "c": {\n        "1": "int key"\n    }\n}\n'
+    )
+
+
+def test_get_table_reads_its_objects_once_so_they_may_stream() -> None:
+    jobs = [
+        {
+            "kind": "Job",
+            "apiVersion": "batch/v1",
+            "metadata": {"name": f"j{i}", "namespace": "ns", "labels": {"app": "x", "n": str(i)}},
+            "spec": {"completions": 2},
+            "status": {"succeeded": 1},
+        }
+        for i in range(3)
+    ]
+    options: dict[str, Any] = dict(
+        wide=True, with_namespace=True, with_kind=True, label_columns=("app",), show_labels=True
+    )
+    from_list = printers.get_table("jobs", jobs, 0.0, **options)
+    from_iterator = printers.get_table("jobs", iter(jobs), 0.0, **options)
+    assert from_iterator == from_list
+    headers, rows = from_list
+    assert headers[:2] == ["NAMESPACE", "NAME"] and headers[-2:] == ["APP", "LABELS"]
+    assert rows[0][:2] == ["ns", "job.batch/j0"] and rows[0][-2:] == ["x", "app=x,n=0"]
+    watched = printers.get_table("jobs", iter(jobs[:1]), 0.0, event_types=["ADDED"])
+    assert watched[0][0] == "EVENT" and watched[1] == [["ADDED   ", "j0", "1/2", "", "<unknown>"]]

@@ -20,13 +20,13 @@ def job(name: str, ns: str = "default") -> dict:
 
 def test_default_home_follows_kjob_home_then_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("KJOB_HOME", str(tmp_path / "a"))
-    assert default_home() == tmp_path / "a"
+    assert Path(default_home()) == tmp_path / "a"
     monkeypatch.delenv("KJOB_HOME")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
-    assert default_home() == tmp_path / "xdg" / "kjob"
+    assert Path(default_home()) == tmp_path / "xdg" / "kjob"
     monkeypatch.delenv("XDG_STATE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "h"))
-    assert default_home() == tmp_path / "h" / ".local" / "state" / "kjob"
+    assert Path(default_home()) == tmp_path / "h" / ".local" / "state" / "kjob"
 
 
 def test_state_directory_and_files_are_private(tmp_path: Path) -> None:
@@ -126,3 +126,250 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     assert len(objs) == 80
     versions = {o["metadata"]["resourceVersion"] for o in objs}
     assert len(versions) == 80  # every write got its own resourceVersion
+
+
+def test_list_orders_by_name_as_the_api_server_does(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.lock():
+        for name in ("ab", "a.b", "a-b", "a"):
+            store.create("jobs", job(name))
+        store.create("jobs", job("z", ns="a-ns"))
+        store.create("jobs", job("y", ns="a"))
+    # etcd's key order: a name before the longer names it begins, whatever follows it.
+    assert [o["metadata"]["name"] for o in store.list("jobs", "default")] == ["a", "a-b", "a.b", "ab"]
+    everything = [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in store.list("jobs")]
+    assert everything[:2] == [("a", "y"), ("a-ns", "z")]
+
+
+def test_each_reads_what_list_returns_one_at_a_time(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.lock():
+        for name in ("c", "a", "b"):
+            store.create("jobs", job(name))
+        store.create("jobs", job("d", ns="other"))
+    store.path("jobs", "default", "b").write_text("{not json")
+    objects = store.each("jobs")
+    assert next(objects)["metadata"]["name"] == "a"
+    assert store.corrupt == []  # nothing past the first object has been read yet
+    assert [o["metadata"]["name"] for o in objects] == ["c", "d"]
+    assert len(store.corrupt) == 1
+    assert [o["metadata"]["name"] for o in Store(tmp_path).list("jobs")] == ["a", "c", "d"]
+
+
+def test_every_write_moves_the_resource_version_file_deletes_too(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    counter = tmp_path / "resourceversion"
+    with store.lock():
+        store.create("jobs", job("a"))
+        store.create("jobs", job("b"))
+    after_creates = int(counter.read_text())
+    with store.lock():
+        assert store.delete("jobs", "default", "a")
+    after_delete = int(counter.read_text())
+    assert after_delete > after_creates
+    with store.lock(), store.cached():
+        assert store.delete("jobs", "default", "b")
+    assert int(counter.read_text()) > after_delete
+    with store.lock():
+        store.get("jobs", "default", "b")  # a span that writes nothing leaves the file alone
+    assert int(counter.read_text()) == after_delete + 1
+
+
+class _Touches:
+    """The object files (and their temp files) kjob.store stats and opens."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.paths: list[str] = []
+        real_stat, real_open = os.stat, open
+
+        def stat(path: object, *a: object, **k: object) -> os.stat_result:
+            self._note(path)
+            return real_stat(path, *a, **k)  # type: ignore[arg-type]
+
+        def opener(path: object, *a: object, **k: object) -> object:
+            self._note(path)
+            return real_open(path, *a, **k)  # type: ignore[call-overload]
+
+        monkeypatch.setattr("kjob.store.os.stat", stat)
+        monkeypatch.setattr("kjob.store.open", opener, raising=False)
+
+    def _note(self, path: object) -> None:
+        if str(path).endswith((".json", ".tmp")):
+            self.paths.append(str(path))
+
+    def take(self) -> list[str]:
+        paths, self.paths = self.paths, []
+        return paths
+
+
+def _worker_store(home: Path) -> Store:
+    store = Store(home)
+    store.remember_reads()
+    return store
+
+
+def _pod(name: str, ns: str = "default", phase: str = "Running") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns},
+        "status": {"phase": phase},
+    }
+
+
+def _names(objects: list[dict]) -> list[tuple[str, str]]:
+    return [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects]
+
+
+def test_a_remembered_listing_reads_no_file_while_nobody_else_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Store(tmp_path)
+    with writer.lock():
+        for i in range(5):
+            writer.create("pods", _pod(f"p{i}"))
+        writer.create("jobs", job("j"))
+    worker = _worker_store(tmp_path)
+    touches = _Touches(monkeypatch)
+    with worker.lock(), worker.cached():
+        first = worker.list("pods")
+        worker.list("jobs")
+    assert len(touches.take()) == 6 * 2  # a stat and a read per file, the first time
+    for _ in range(3):
+        with worker.lock(), worker.cached():
+            again = worker.list("pods")
+            assert worker.list("jobs")[0]["metadata"]["name"] == "j"
+        assert touches.take() == []
+        assert again == first
+
+
+def test_the_worker_store_keeps_its_own_writes_without_reading_them_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Store(tmp_path)
+    with writer.lock():
+        for name in ("b", "d"):
+            writer.create("pods", _pod(name))
+    worker = _worker_store(tmp_path)
+    with worker.lock(), worker.cached():
+        worker.list("pods")
+        worker.list("pods", "default")
+    touches = _Touches(monkeypatch)
+    with worker.lock(), worker.cached():
+        pods = worker.list("pods")
+        worker.create("pods", _pod("a"))
+        worker.create("pods", _pod("c", ns="other"))
+        worker.delete("pods", "default", "d")
+        pods[0]["status"]["phase"] = "Succeeded"
+        worker.update("pods", pods[0])
+        # Within the span, the held-back writes are already what the store lists.
+        assert _names(worker.list("pods")) == [("default", "a"), ("default", "b"), ("other", "c")]
+    written = touches.take()
+    assert all(p.endswith((".tmp", "/a.json", "/b.json", "/c.json")) for p in written), written
+    with worker.lock(), worker.cached():
+        assert _names(worker.list("pods")) == [("default", "a"), ("default", "b"), ("other", "c")]
+        assert _names(worker.list("pods", "default")) == [("default", "a"), ("default", "b")]
+        assert worker.must_get("pods", "default", "b")["status"]["phase"] == "Succeeded"
+    assert touches.take() == []
+    assert worker.list("pods") == Store(tmp_path).list("pods")
+
+
+def _another_process_writes(home: str, change: str) -> None:
+    store = Store(home)
+    with store.lock():
+        if change == "create":
+            store.create("pods", _pod("new"))
+        elif change == "update":
+            pod = store.must_get("pods", "default", "p1")
+            pod["metadata"]["labels"] = {"app": "x"}
+            store.update("pods", pod)
+        elif change == "delete":
+            store.delete("pods", "default", "p1")
+        elif change == "create-namespace":
+            store.create("pods", _pod("p0", ns="another"))
+
+
+@pytest.mark.parametrize("change", ["create", "update", "delete", "create-namespace"])
+def test_a_remembered_listing_sees_a_write_by_another_process(tmp_path: Path, change: str) -> None:
+    writer = Store(tmp_path)
+    with writer.lock():
+        for i in range(3):
+            writer.create("pods", _pod(f"p{i}"))
+    worker = _worker_store(tmp_path)
+    for _ in range(2):  # the second pass lists from what the first one remembered
+        with worker.lock(), worker.cached():
+            worker.list("pods")
+            worker.list("pods", "default")
+    proc = multiprocessing.get_context("fork").Process(
+        target=_another_process_writes, args=(str(tmp_path), change)
+    )
+    proc.start()
+    proc.join()
+    assert proc.exitcode == 0
+    fresh = Store(tmp_path)
+    with worker.lock(), worker.cached():
+        assert worker.list("pods") == fresh.list("pods")
+        assert worker.list("pods", "default") == fresh.list("pods", "default")
+    if change == "update":
+        assert worker.must_get("pods", "default", "p1")["metadata"]["labels"] == {"app": "x"}
+
+
+def test_a_write_in_the_same_second_with_the_same_size_is_seen(tmp_path: Path) -> None:
+    """The counter's content, not only its size and time stamp, tells a change."""
+    writer = Store(tmp_path)
+    with writer.lock():
+        writer.create("pods", _pod("a"))
+    worker = _worker_store(tmp_path)
+    with worker.lock():
+        assert worker.list("pods")[0]["status"]["phase"] == "Running"
+    with writer.lock():
+        pod = writer.must_get("pods", "default", "a")
+        pod["status"]["phase"] = "Pendin"  # one letter shorter: the object file keeps its size
+        writer.update("pods", pod)
+    with worker.lock():
+        assert worker.list("pods")[0]["status"]["phase"] == "Pendin"
+
+
+def test_a_corrupt_file_is_reported_on_every_remembered_listing(tmp_path: Path) -> None:
+    writer = Store(tmp_path)
+    with writer.lock():
+        writer.create("pods", _pod("a"))
+        writer.create("pods", _pod("b"))
+    worker = _worker_store(tmp_path)
+    with worker.lock():
+        assert len(worker.list("pods")) == 2
+    writer.path("pods", "default", "b").write_text("{not json")
+    with writer.lock():
+        writer.create("pods", _pod("c"))
+    for _ in range(2):
+        worker.corrupt.clear()
+        with worker.lock(), worker.cached():
+            assert _names(worker.list("pods")) == [("default", "a"), ("default", "c")]
+        assert len(worker.corrupt) == 1
+
+
+def test_a_failed_cached_span_forgets_what_it_remembered(tmp_path: Path) -> None:
+    writer = Store(tmp_path)
+    with writer.lock():
+        writer.create("pods", _pod("a"))
+    worker = _worker_store(tmp_path)
+    with pytest.raises(ZeroDivisionError), worker.lock(), worker.cached():
+        pod = worker.list("pods")[0]
+        pod["status"]["phase"] = "Failed"  # changed in memory, never written
+        raise ZeroDivisionError
+    with worker.lock(), worker.cached():
+        assert worker.list("pods")[0]["status"]["phase"] == "Running"
+
+
+def test_a_span_that_writes_before_it_lists_still_sees_another_process(tmp_path: Path) -> None:
+    writer = Store(tmp_path)
+    with writer.lock():
+        writer.create("pods", _pod("a"))
+    worker = _worker_store(tmp_path)
+    with worker.lock(), worker.cached():
+        worker.list("pods")
+    with writer.lock():
+        writer.create("pods", _pod("b"))
+    with worker.lock(), worker.cached():
+        worker.create("events", {"kind": "Event", "metadata": {"name": "e", "namespace": "default"}})
+        assert _names(worker.list("pods")) == [("default", "a"), ("default", "b")]

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
+from collections.abc import Iterable, Iterator
 
 import click
 
-from kjob import commands, printers, query, worker
+from kjob import printers, query
 from kjob.cli.base import (
     CONTEXT,
     Failed,
     bool_flag,
     err,
+    help_option,
     namespace_option,
     open_store,
     out,
 )
 from kjob.errors import KjobError, PlainError
-from kjob.objects import Obj, now
+from kjob.objects import Obj, default_namespace, needs_worker, now
+from kjob.store import Store
 
 MISSING_TYPE = (
     'You must specify the type of resource to get. Use "kjob api-resources" for a complete list of supported '
@@ -26,7 +30,7 @@ MISSING_TYPE = (
 )
 
 
-@click.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT, add_help_option=False)
 @click.argument("args", nargs=-1)
 @click.option(
     "-o",
@@ -89,6 +93,7 @@ MISSING_TYPE = (
     "allow_missing",
 )
 @namespace_option
+@help_option
 def get_command(
     args: tuple[str, ...],
     output: str,
@@ -142,7 +147,7 @@ def get_command(
         err("warning: --watch requested, --sort-by will be ignored for watch events received")
     if not args and not filenames:
         raise KjobError(MISSING_TYPE + "\nSee 'kjob get -h' for help and examples")
-    ns, explicit = commands.default_namespace(namespace)
+    ns, explicit = default_namespace(namespace)
     if filenames:
         if args:
             raise PlainError(
@@ -178,29 +183,63 @@ def get_command(
             output_watch_events,
         )
         return
-    results = query.run_requests(store, requests, filters)
-    objects = [o for r in results for o in r.objects]
-    worker.ensure_running(store, objects)
-    for message in store.corrupt:
-        err(message)
-    errors = [r.error for r in results if r.error is not None and not ignore_not_found]
     fmt = printers.parse_output(output) if not output or output == "wide" else None
+    # A table keeps only its rows, so it reads the store as it makes them (unless --sort-by needs
+    # every object first): holding thousands of objects costs more than parsing them.
+    results = query.run_requests(store, requests, filters, lazy=fmt is not None and not sort_by)
+    errors = [r.error for r in results if r.error is not None and not ignore_not_found]
     if fmt is None:
-        _print_generic(results, errors, single, output, sort_by, allow_missing, no_headers, ignore_not_found)
+        objects = [o for r in results for o in r.objects]
+        _ensure_worker(store, objects)
+        for message in store.corrupt:
+            err(message)
+        _print_generic(objects, errors, single, output, sort_by, allow_missing, no_headers, ignore_not_found)
     else:
-        written = _print_tables(
-            results, fmt.kind == "wide", sort_by, no_headers, show_labels, columns, show_kind, all_namespaces
+        busy: list[Obj] = []
+        tables = _tables(
+            results,
+            busy,
+            fmt.kind == "wide",
+            sort_by,
+            no_headers,
+            show_labels,
+            columns,
+            show_kind,
+            all_namespaces,
         )
+        _ensure_worker(store, busy)
+        for message in store.corrupt:
+            err(message)
+        for text in tables:
+            out(text)
         for e in errors:
             err(e.message)
-        if not written and not errors and not ignore_not_found:
+        if not tables and not errors and not ignore_not_found:
             err("No resources found" if all_namespaces else f"No resources found in {ns} namespace.")
     if errors:
         raise Failed
 
 
+def _ensure_worker(store: Store, objects: Iterable[Obj]) -> None:
+    """Start or nudge the worker when what was read leaves it work. Most reads find none, so they
+    never import the worker's module (nor pathlib with it)."""
+    busy = [o for o in objects if needs_worker(o)]
+    if busy:
+        from kjob import worker
+
+        worker.ensure_running(store, busy)
+
+
+def _noting_work(objects: Iterable[Obj], busy: list[Obj]) -> Iterator[Obj]:
+    """`objects` as they are read, keeping the first that leaves the worker work in `busy`."""
+    for obj in objects:
+        if not busy and needs_worker(obj):
+            busy.append(obj)
+        yield obj
+
+
 def _print_generic(
-    results: list[query.Result],
+    objects: list[Obj],
     errors: list[KjobError],
     single: bool,
     output: str,
@@ -210,7 +249,6 @@ def _print_generic(
     ignore_not_found: bool,
 ) -> None:
     """printGeneric: one named object alone, anything else in kubectl's `List` wrapper."""
-    objects = [o for r in results for o in r.objects]
     if single and errors:
         raise errors[0]
     if not objects and ignore_not_found:
@@ -229,8 +267,9 @@ def _print_generic(
             err(e.message)
 
 
-def _print_tables(
+def _tables(
     results: list[query.Result],
+    busy: list[Obj],
     wide: bool,
     sort_by: str,
     no_headers: bool,
@@ -238,35 +277,40 @@ def _print_tables(
     label_columns: tuple[str, ...],
     show_kind: bool,
     all_namespaces: bool,
-) -> bool:
-    """The human-readable path: one table per run of one kind, an empty line between tables."""
+) -> list[str]:
+    """The human-readable path: one table per run of one kind, an empty line between tables. The
+    first object read that leaves the worker work is kept in `busy`."""
     kinds = [r.request.kind for r in results if r.error is None]
     with_kind = show_kind or len(set(kinds)) > 1
     if sort_by and len(results) > 1:
         # kubectl sorts the server's Table objects themselves when there are several, before their rows.
         printers.sort_objects([_server_table() for r in results if r.error is None], sort_by)
-    runs: list[tuple[str, list[Obj]]] = []
+    runs: list[tuple[str, list[Iterable[Obj]]]] = []
     for r in results:
         if r.error is not None:
             continue
-        objects = r.objects
-        if sort_by and len(objects) > 1:
-            try:
-                objects = printers.sort_objects(objects, sort_by, table=True)
-            except PlainError:
-                objects = []  # kubectl drops a table whose rows it cannot sort, and says nothing
+        objects: Iterable[Obj] = _noting_work(r.objects, busy)
+        if sort_by:
+            loaded = list(objects)
+            if len(loaded) > 1:
+                try:
+                    loaded = printers.sort_objects(loaded, sort_by, table=True)
+                except PlainError:
+                    loaded = []  # kubectl drops a table whose rows it cannot sort, and says nothing
+            objects = loaded
         if runs and runs[-1][0] == r.request.kind:
-            runs[-1][1].extend(objects)
+            runs[-1][1].append(objects)
         else:
-            runs.append((r.request.kind, list(objects)))
+            runs.append((r.request.kind, [objects]))
     t = now()
-    written = False
-    for kind, objects in runs:
+    texts: list[str] = []
+    for kind, parts in runs:
+        table: Iterable[Obj] = itertools.chain.from_iterable(parts)
         if kind == "events" and not sort_by:
-            objects = printers.sort_events(objects)
+            table = printers.sort_events(table)
         headers, rows = printers.get_table(
             kind,
-            objects,
+            table,
             t,
             wide=wide,
             with_namespace=all_namespaces,
@@ -276,9 +320,8 @@ def _print_tables(
         )
         text = printers.format_table(None if no_headers else headers, rows)
         if text:
-            out(("\n" if written and not no_headers else "") + text)
-            written = True
-    return written
+            texts.append(("\n" if texts and not no_headers else "") + text)
+    return texts
 
 
 def _server_table() -> Obj:
@@ -286,7 +329,7 @@ def _server_table() -> Obj:
 
 
 def _watch(
-    store: object,
+    store: Store,
     requests: list[query.Request],
     filters: query.Filters,
     output: str,
@@ -299,9 +342,6 @@ def _watch(
     with_events: bool,
 ) -> None:
     """kubectl get -w: the current objects, then a row per change until interrupted (exit 1, like kubectl)."""
-    from kjob.store import Store
-
-    assert isinstance(store, Store)
     if len({r.kind for r in requests}) > 1:
         raise PlainError("you may only specify a single resource type")
     fmt = printers.parse_output(output)
@@ -310,7 +350,7 @@ def _watch(
         if r.error is not None:
             raise r.error
     start = [o for r in results for o in r.objects]
-    worker.ensure_running(store, start)
+    _ensure_worker(store, start)
     kind = requests[0].kind
     widths: list[int] = []
     state = {"headers": no_headers, "printed": 0}
