@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,37 +13,16 @@ from kjob import worker
 from kjob.errors import AlreadyExists, BadRequest, KjobError, NotFound, PlainError, UsageError
 from kjob.objects import (
     JOB_RESOURCE,
-    POD_RESOURCE,
+    SERVER_RESOURCE,
     Obj,
     kind_prefix,
     name_of,
     now,
+    resolve_resource,
 )
 from kjob.store import Store
 
-# What a user may type for each resource, as kubectl's RESTMapper resolves it.
-RESOURCE_ALIASES = {
-    "jobs": "jobs",
-    "job": "jobs",
-    "jobs.batch": "jobs",
-    "job.batch": "jobs",
-    "jobs.v1.batch": "jobs",
-    "pods": "pods",
-    "pod": "pods",
-    "po": "pods",
-    "events": "events",
-    "event": "events",
-    "ev": "events",
-}
-SERVER_RESOURCE = {"jobs": JOB_RESOURCE, "pods": POD_RESOURCE, "events": "events"}
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def resolve_resource(text: str) -> str:
-    kind = RESOURCE_ALIASES.get(text.lower())
-    if kind is None:
-        raise PlainError(f'the server doesn\'t have a resource type "{text}"')
-    return kind
 
 
 @dataclass
@@ -504,13 +482,6 @@ def parse_duration(text: str) -> float:
     if not body:
         raise ValueError(f'time: invalid duration "{text}"')
     return sign * total
-
-
-def default_namespace(flag: str | None) -> tuple[str, bool]:
-    if flag:
-        return flag, True
-    env = os.environ.get("KJOB_NAMESPACE")
-    return (env, True) if env else ("default", False)
 
 
 def usage(message: str, command: str) -> UsageError:

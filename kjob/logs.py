@@ -85,7 +85,7 @@ def find_target(store: Store, namespace: str, arg: str | None, selector: str | N
         return Target(pods=[p for p in store.list("pods", namespace) if labels.matches(_labels(p))])
     kind, name = "pods", arg
     if "/" in arg:
-        from kjob.commands import resolve_resource
+        from kjob.objects import resolve_resource
 
         type_, _, name = arg.partition("/")
         kind = resolve_resource(type_)

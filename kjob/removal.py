@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from kjob import worker
-from kjob.commands import SERVER_RESOURCE, Outcome, read_sources, resolve_resource
+from kjob.commands import Outcome, read_sources
 from kjob.errors import KjobError, NotFound, PlainError
 from kjob.objects import (
+    SERVER_RESOURCE,
     TRACKING_FINALIZER,
     Obj,
     format_time,
@@ -22,6 +23,7 @@ from kjob.objects import (
     namespace_of,
     now,
     parse_time,
+    resolve_resource,
     uid_of,
 )
 from kjob.store import Store

@@ -596,7 +596,7 @@ def test_get_jobs_stays_light(tmp_path: Path) -> None:
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
 
 
-def _worker_objects() -> list[Obj]:
+def _worker_objects() -> list[tuple[Obj, bool]]:
     def job(name: str, spec: dict[str, Any], status: dict[str, Any], **meta: Any) -> Obj:
         return {"kind": "Job", "metadata": {"name": name, **meta}, "spec": spec, "status": status}
 
@@ -605,26 +605,31 @@ def _worker_objects() -> list[Obj]:
 
     complete = {"conditions": [{"type": "Complete", "status": "True"}]}
     return [
-        job("running", {}, {}),
-        job("suspended", {"suspend": True}, {}),
-        job("suspended-active", {"suspend": True}, {"active": 1}),
-        job("complete", {}, complete),
-        job("complete-ttl", {"ttlSecondsAfterFinished": 5}, complete),
-        job("deleting", {}, complete, deletionTimestamp="2024-01-01T00:00:00Z"),
-        pod("pending", "Pending"),
-        pod("succeeded", "Succeeded"),
-        pod("failed", "Failed"),
-        pod("succeeded-deleting", "Succeeded", deletionTimestamp="2024-01-01T00:00:00Z"),
-        {"kind": "Event", "metadata": {"name": "e"}},
+        (job("running", {}, {}), True),
+        (job("suspended", {"suspend": True}, {}), False),
+        (job("suspended-active", {"suspend": True}, {"active": 1}), True),  # its pods must stop
+        (job("complete", {}, complete), False),
+        (job("complete-ttl", {"ttlSecondsAfterFinished": 5}, complete), True),  # the TTL to keep
+        (job("deleting", {}, complete, deletionTimestamp="2024-01-01T00:00:00Z"), True),
+        (pod("pending", "Pending"), True),
+        (pod("succeeded", "Succeeded"), False),
+        (pod("failed", "Failed"), False),
+        (pod("succeeded-deleting", "Succeeded", deletionTimestamp="2024-01-01T00:00:00Z"), True),
+        ({"kind": "Event", "metadata": {"name": "e"}}, False),
     ]
 
 
-@pytest.mark.parametrize("obj", _worker_objects(), ids=lambda o: f"{o['kind']}-{o['metadata']['name']}")
-def test_a_read_asks_the_worker_exactly_when_the_worker_would_find_work(obj: Obj) -> None:
-    """get decides without importing kjob.worker (objects.needs_worker): both must agree."""
+@pytest.mark.parametrize(
+    ("obj", "expected"),
+    _worker_objects(),
+    ids=lambda o: f"{o['kind']}-{o['metadata']['name']}" if isinstance(o, dict) else "",
+)
+def test_a_read_asks_the_worker_exactly_when_there_is_work(obj: Obj, expected: bool) -> None:
+    """Reading commands decide with objects.needs_worker, without importing kjob.worker."""
     from kjob import objects, worker
 
-    assert objects.needs_worker(obj) == worker.has_work([obj])
+    assert objects.needs_worker(obj) is expected
+    assert worker.has_work([obj]) is expected
 
 
 def test_get_jobs_starts_the_worker_for_unfinished_work_among_finished(kjob, home: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import click
 
-from kjob import commands
+from kjob import commands, objects
 from kjob.cli.base import (
     CONTEXT,
     Failed,
@@ -218,7 +218,7 @@ def create_command(
     _check_output(output)
     validation = commands.validation_directive(validate)
     store = open_store()
-    ns, explicit = commands.default_namespace(namespace)
+    ns, explicit = objects.default_namespace(namespace)
     sources = commands.read_sources(list(filenames), sys.stdin)
     outcomes = commands.create_from_sources(
         store, sources, ns, explicit, dry_run=strategy, validation=validation, save_config=save_config
@@ -300,7 +300,7 @@ def create_job_command(
     if command and from_:
         raise PlainError("cannot specify --from and command")
     store = open_store()
-    ns, explicit = commands.default_namespace(namespace)
+    ns, explicit = objects.default_namespace(namespace)
     if from_:
         commands.job_from_resource(store, ns, from_)
     job = commands.job_from_image(name, image, command, ns, explicit)
@@ -398,7 +398,7 @@ def apply_command(
     from kjob import apply
 
     store = open_store()
-    ns, explicit = commands.default_namespace(namespace)
+    ns, explicit = objects.default_namespace(namespace)
     sources = commands.read_sources(list(filenames), sys.stdin)
     outcomes = apply.apply_from_sources(
         store, sources, ns, explicit, dry_run=strategy, validation=validation, server_side=server_side
@@ -454,6 +454,6 @@ def patch_command(
     if kind != "jobs":
         raise PlainError("kjob patches jobs")
     store = open_store()
-    ns, _ = commands.default_namespace(namespace)
+    ns, _ = objects.default_namespace(namespace)
     if report([commands.patch_job(store, ns, name, patch_text, patch_type, subresource) for name in names]):
         raise Failed

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from kjob import commands, removal
+from kjob import commands, objects, removal
 from kjob.cli.base import (
     CONTEXT,
     Failed,
@@ -265,7 +265,7 @@ def delete_command(
     if all_ and (selector.strip() or field_selector.strip()):
         raise PlainError("setting 'all' parameter but found a non empty selector. ")
     store = open_store()
-    ns, explicit = commands.default_namespace(namespace)
+    ns, explicit = objects.default_namespace(namespace)
     selection = removal.select(
         store,
         list(args),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from kjob import commands, printers, query, worker
+from kjob import printers, query, worker
 from kjob.cli.base import (
     CONTEXT,
     Failed,
@@ -15,7 +15,7 @@ from kjob.cli.base import (
     out,
 )
 from kjob.errors import KjobError, NotFound, PlainError
-from kjob.objects import Obj, now
+from kjob.objects import Obj, default_namespace, now
 from kjob.store import Store
 
 
@@ -56,7 +56,7 @@ def describe_command(
             'You must specify the type of resource to describe. Use "kjob api-resources" for a complete list '
             "of supported resources.\n"
         )
-    ns, _ = commands.default_namespace(namespace)
+    ns, _ = default_namespace(namespace)
     requests, _ = query.parse_resource_args(list(args), None if all_namespaces else ns)
     if any(r.kind == "events" for r in requests):
         raise PlainError("kjob describes jobs and pods")

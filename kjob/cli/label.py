@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import click
 
-from kjob import commands, removal, worker
+from kjob import objects, removal, worker
 from kjob.cli.base import CONTEXT, Failed, bool_flag, namespace_option, open_store, out
 from kjob.cli.delete import (
     dry_run_option,
@@ -18,9 +18,8 @@ from kjob.cli.delete import (
     selection_options,
 )
 from kjob.cli.wait import output_printer, render
-from kjob.commands import SERVER_RESOURCE
 from kjob.errors import Conflict, Invalid, KjobError, PlainError
-from kjob.objects import Obj, meta
+from kjob.objects import SERVER_RESOURCE, Obj, meta
 from kjob.selectors import go_quote
 from kjob.store import Store
 
@@ -267,7 +266,7 @@ def run_update(
     update = Update(field_name, new, remove, overwrite, resource_version)
 
     store = open_store()
-    ns, explicit = commands.default_namespace(namespace)
+    ns, explicit = objects.default_namespace(namespace)
     selection = removal.select(
         store,
         resources,

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from kjob import commands, logs, worker
+from kjob import commands, logs, objects, worker
 from kjob.cli.base import CONTEXT, bool_flag, err, flag_error, namespace_option, open_store
 from kjob.errors import PlainError, UsageError
 
@@ -190,7 +190,7 @@ def logs_command(
     elif tail_lines != -1:
         options.tail = tail_lines
     store = open_store()
-    ns, _ = commands.default_namespace(namespace)
+    ns, _ = objects.default_namespace(namespace)
     target = logs.find_target(store, ns, args[0] if args else None, selector if not args else None)
     if target.pods == [] and selector:
         err(f"No resources found in {ns} namespace.")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from kjob import __version__
+from kjob import __version__, objects
 from kjob.cli.base import CONTEXT, bool_flag, cli, out
 from kjob.errors import PlainError, UsageError
 
@@ -397,10 +397,9 @@ def _wrap(text: str, limit: int) -> str:
 
 
 def explain(path_text: str, recursive: bool) -> str:
-    from kjob import commands
 
     resource_text, *path = path_text.split(".")
-    resource = commands.resolve_resource(resource_text)
+    resource = objects.resolve_resource(resource_text)
     group, version, kind, definition = EXPLAINED[resource]
     defs = _definitions()
     explainer = Explainer(defs)
@@ -502,15 +501,14 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
     """Shell completion for `TYPE [NAME...]` arguments: resource types first, then names from the store.
 
     For commands to attach with `shell_complete=complete_names` on their nargs=-1 argument."""
-    from kjob import commands
     from kjob.cli.base import open_store
 
     args = list(ctx.params.get(param.name or "") or [])
     if not args:
         return [t for t in ("events", "jobs", "pods") if t.startswith(incomplete)]
     try:
-        kind = commands.resolve_resource(args[0].partition("/")[0])
-        ns, _ = commands.default_namespace(ctx.params.get("namespace"))
+        kind = objects.resolve_resource(args[0].partition("/")[0])
+        ns, _ = objects.default_namespace(ctx.params.get("namespace"))
         names = [str((o.get("metadata") or {}).get("name", "")) for o in open_store().list(kind, ns)]
     except Exception:
         # Completion must never print a traceback into the user's prompt.

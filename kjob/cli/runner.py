@@ -8,7 +8,7 @@ import time
 
 import click
 
-from kjob import commands
+from kjob import commands, objects
 from kjob.cli.base import CONTEXT, Failed, err, namespace_option, open_store
 
 
@@ -43,7 +43,7 @@ def run_command(filenames: tuple[str, ...], namespace: str | None) -> None:
     from kjob import run
 
     store = open_store()
-    ns, explicit = commands.default_namespace(namespace)
+    ns, explicit = objects.default_namespace(namespace)
     sources = commands.read_sources(list(filenames), sys.stdin)
     jobs = run.prepare_jobs(store, sources, ns, explicit)
     run.create_jobs(store, jobs)

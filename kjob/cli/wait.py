@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from kjob import commands, removal, waiting
+from kjob import objects, removal, waiting
 from kjob.cli.base import CONTEXT, Failed, bool_flag, namespace_option, open_store, out
 from kjob.cli.delete import parse_timeout, print_errors, selection_options
 from kjob.errors import KjobError, PlainError
@@ -127,7 +127,7 @@ def wait_command(
     fmt, template = output_printer(output, "wait")
     spec = waiting.parse_wait_for(for_)
     store = open_store()
-    ns, explicit = commands.default_namespace(namespace)
+    ns, explicit = objects.default_namespace(namespace)
     selection = removal.select(
         store,
         list(args),
