@@ -24,6 +24,7 @@ from kjob.objects import (
     meta,
     name_of,
     namespace_of,
+    needs_worker,
     pod_is_terminal,
     random_suffix,
     uid_of,
@@ -66,13 +67,7 @@ def worker_alive(store: Store) -> bool:
 
 
 def has_work(objects: Iterable[Obj]) -> bool:
-
-    for obj in objects:
-        if obj.get("kind") == "Job" and job_needs_worker(obj):
-            return True
-        if obj.get("kind") == "Pod" and (not pod_is_terminal(obj) or is_deleting(obj)):
-            return True
-    return False
+    return any(needs_worker(obj) for obj in objects)
 
 
 def ensure_running(store: Store, objects: Iterable[Obj] | None = None) -> None:
@@ -100,11 +95,17 @@ def nudge(store: Store) -> None:
 def spawn(store: Store) -> None:
     """Start a detached worker: its own session, no terminal, output to its log file."""
     store.ensure()
-    log_fd = os.open(store.home / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    home = os.path.abspath(store.root)
+    log_fd = os.open(os.path.join(home, LOG_NAME), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    # `python -m` puts its working directory first on sys.path: started from the user's directory,
+    # a `kjob/` there would be the code the worker runs. It starts in / instead (posix_spawn cannot
+    # change directory for the child alone, so this process steps there for the spawn and back).
+    here = os.open(".", os.O_PATH | os.O_DIRECTORY)  # O_PATH: even a directory we may not read
     try:
+        os.chdir("/")
         os.posix_spawn(
             sys.executable,
-            [sys.executable, "-m", "kjob.worker", str(store.home)],
+            [sys.executable, "-m", "kjob.worker", home],
             _worker_env(),
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
@@ -114,6 +115,8 @@ def spawn(store: Store) -> None:
             setsid=True,
         )
     finally:
+        os.fchdir(here)
+        os.close(here)
         os.close(log_fd)
 
 

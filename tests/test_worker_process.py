@@ -213,3 +213,31 @@ def test_a_command_soon_after_the_last_reuses_the_worker(kjob_proc, home: Path) 
     idle = time.time()
     wait_for("the idle worker to exit", lambda: gone(first), timeout=LINGER + 15)
     assert time.time() - idle >= LINGER - 0.5
+
+
+def test_the_worker_never_runs_code_from_the_users_directory(home: Path, tmp_path: Path) -> None:
+    """`python -m` puts its working directory first on sys.path: a `kjob/` package where the user
+    runs kjob must not become the worker's code."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    evil = tmp_path / "project"
+    (evil / "kjob").mkdir(parents=True)
+    marker = tmp_path / "ran-evil-code"
+    (evil / "kjob" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (evil / "kjob" / "worker.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    # As the `kjob` console script runs: its own directory, not the working one, on sys.path.
+    cli = "import sys; del sys.path[0]; from kjob.cli import main; sys.exit(main())"
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+
+    def run(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-c", cli, *args], cwd=evil, env=env, input=input, capture_output=True, text=True
+        )
+
+    assert run("create", "-f", "-", input=job_manifest("safe", "true")).returncode == 0
+    done = run("wait", "--for=condition=complete", "job/safe", "--timeout=30s")
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
