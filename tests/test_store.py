@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -373,3 +374,62 @@ def test_a_span_that_writes_before_it_lists_still_sees_another_process(tmp_path:
     with worker.lock(), worker.cached():
         worker.create("events", {"kind": "Event", "metadata": {"name": "e", "namespace": "default"}})
         assert _names(worker.list("pods")) == [("default", "a"), ("default", "b")]
+
+
+# ---------------------------------------------------------------- the lock
+
+
+def test_the_lock_excludes_another_process_and_times_out_cleanly(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    ready_r, ready_w = os.pipe()
+    holder = os.fork()
+    if holder == 0:
+        with Store(tmp_path).lock():
+            os.write(ready_w, b"x")
+            time.sleep(1.0)
+        os._exit(0)
+    os.read(ready_r, 1)
+    start = time.monotonic()
+    with (
+        pytest.raises(StoreError, match=f"^error: timed out waiting for the lock on {tmp_path}$"),
+        store.lock(timeout=0.2),
+    ):
+        pass
+    assert 0.2 <= time.monotonic() - start < 0.6
+    # Once the holder lets go (by exiting here), the lock is had at once.
+    with store.lock(timeout=5):
+        store.create("jobs", {"metadata": {"name": "after", "namespace": "default"}})
+    os.waitpid(holder, 0)
+    assert store.get("jobs", "default", "after") is not None
+
+
+def test_the_lock_is_released_with_the_span_and_reentrant(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.lock(), store.lock():
+        store.create("jobs", {"metadata": {"name": "a", "namespace": "default"}})
+    other = Store(tmp_path)
+    with other.lock(timeout=0.1):  # not still held by the first store
+        other.create("jobs", {"metadata": {"name": "b", "namespace": "default"}})
+
+
+def test_a_cached_span_makes_its_reserved_versions_durable_before_any_object_lands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reservation of resourceVersions is not fsynced on its own in a cached span: the flush's
+    syncfs, before any object file is renamed into place, must cover it (events-only spans too)."""
+    from kjob import store as store_module
+
+    seen: list[str] = []
+    real_replace = os.replace
+    monkeypatch.setattr(store_module, "_syncfs", lambda root: seen.append("sync"))
+
+    def replace(src: str, dst: str) -> None:
+        seen.append("counter" if str(dst).endswith("resourceversion") else "object")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(store_module.os, "replace", replace)
+    store = Store(tmp_path)
+    with store.lock(), store.cached():
+        store.create("events", {"metadata": {"name": "e", "namespace": "default"}})
+    assert seen.index("sync") < seen.index("object")
+    assert seen[0] == "counter"  # the reservation, written before the sync
