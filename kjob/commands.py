@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any
 
 from kjob import worker
@@ -45,16 +45,21 @@ def read_sources(paths: list[str], stdin: IO[str] | None) -> list[tuple[str, str
         if path == "-":
             out.append(("STDIN", stdin.read() if stdin is not None else ""))
             continue
-        p = Path(path)
-        if p.is_dir():
-            files = sorted(c for c in p.iterdir() if c.is_file() and c.suffix in MANIFEST_SUFFIXES)
-        elif p.exists():
-            files = [p]
+        if os.path.isdir(path):
+            names = sorted(os.listdir(path))
+            files = [
+                os.path.join(path, n)
+                for n in names
+                if os.path.isfile(os.path.join(path, n)) and os.path.splitext(n)[1] in MANIFEST_SUFFIXES
+            ]
+        elif os.path.exists(path):
+            files = [path]
         else:
             raise PlainError(f'the path "{path}" does not exist')
         for f in files:
             try:
-                out.append((str(f), f.read_text()))
+                with open(f, encoding="utf-8") as stream:
+                    out.append((f, stream.read()))
             except (OSError, UnicodeDecodeError) as e:
                 raise PlainError(f"error reading {f}: {getattr(e, 'strerror', None) or e}") from e
     return out

@@ -9,8 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kjob.errors import StoreError
 from kjob.objects import (
@@ -30,6 +29,11 @@ from kjob.objects import (
     uid_of,
 )
 from kjob.store import Store
+
+if TYPE_CHECKING:
+    # Not imported by the commands' side of this module (~3 ms of their start-up): paths there are
+    # strings; the worker's own side gets Paths from the store.
+    from pathlib import Path
 
 LOCK_NAME = "worker.lock"
 SOCKET_NAME = "worker.sock"
@@ -52,7 +56,7 @@ LINGER = 2.0
 def worker_alive(store: Store) -> bool:
     """Whether a worker holds this state directory's singleton lock."""
     try:
-        fd = os.open(store.home / LOCK_NAME, os.O_RDONLY)
+        fd = os.open(os.path.join(store.root, LOCK_NAME), os.O_RDONLY)
     except FileNotFoundError:
         return False
     except OSError:
@@ -89,7 +93,7 @@ def nudge(store: Store) -> None:
 
     with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
         s.setblocking(False)
-        s.sendto(b"n", str(store.home / SOCKET_NAME))
+        s.sendto(b"n", os.path.join(store.root, SOCKET_NAME))
 
 
 def spawn(store: Store) -> None:
@@ -123,7 +127,7 @@ def spawn(store: Store) -> None:
 def _worker_env() -> dict[str, str]:
     env = dict(os.environ)
     # The worker must import this very kjob, wherever the CLI was loaded from.
-    pkg_root = str(Path(__file__).resolve().parent.parent)
+    pkg_root = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
     env["PYTHONPATH"] = pkg_root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
@@ -134,13 +138,13 @@ class Watcher:
     def __init__(self, store: Store) -> None:
         import socket
 
-        directory = store.home / WATCH_DIR
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.path = directory / f"{os.getpid()}.sock"
+        directory = os.path.join(store.root, WATCH_DIR)
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        self.path = os.path.join(directory, f"{os.getpid()}.sock")
         with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()
+            os.unlink(self.path)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(self.path))
+        self.sock.bind(self.path)
 
     def wait(self, timeout: float) -> None:
         self.sock.settimeout(max(timeout, 0.0))
@@ -153,7 +157,7 @@ class Watcher:
     def close(self) -> None:
         self.sock.close()
         with contextlib.suppress(OSError):
-            self.path.unlink()
+            os.unlink(self.path)
 
     def __enter__(self) -> Watcher:
         return self
@@ -189,7 +193,7 @@ class Worker:
         self.launcher: Any = None
         self.created: list[Obj] = []  # pods the job controller created in this pass
         self.idle_since: float | None = None  # when the last pass found no work
-        self.last_pass = 0.0  # time.monotonic() at the end of the last pass
+        self.last_change = 0.0  # time.monotonic() at the end of the last pass that changed something
         # Tests shorten Kubernetes' back-off delays (10 s doubling) with this one setting.
         self.backoff_scale = float(os.environ.get("KJOB_BACKOFF_SCALE", "1") or 1)
 
@@ -268,7 +272,8 @@ class Worker:
                 with self.store.lock():
                     with self.store.cached():
                         changed, work = self.run_pass()
-                    self.last_pass = time.monotonic()
+                    if changed:
+                        self.last_change = time.monotonic()
                     # The pass's writes are on disk now (cached() flushed them): start its containers.
                     self.start_launches()
                     if work or self.pidfds:
@@ -307,11 +312,12 @@ class Worker:
 
     def wait(self, timeout: float | None) -> None:
         ready = self.selector.select(timeout)
-        pause = self.last_pass + BATCH_DELAY - time.monotonic()
+        pause = self.last_change + BATCH_DELAY - time.monotonic()
         if ready and pause > 0:
             # Gather what else happens in the next moments into the same pass (the real controller
             # batches pod events for a second; a few milliseconds keep one short job fast). Only
-            # while passes come close together: the first news after a quiet spell is acted on at once.
+            # while things keep changing: the first news after a quiet spell (or after a pass that found
+            # nothing new, as a command's nudge may cause) is acted on at once.
             time.sleep(pause)
             ready += self.selector.select(0)
         for key, _ in ready:

@@ -3,6 +3,7 @@ funnel. kjob.cli is the only package that imports click."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -260,8 +261,12 @@ def type_and_names(args: tuple[str, ...]) -> tuple[str, list[str]]:
 def main(argv: list[str] | None = None, prog_name: str = "kjob") -> NoReturn:
     """Run the CLI; every error leaves through here as one kubectl-style message and exit code."""
     code = run(argv, prog_name)
-    sys.stdout.flush()
-    sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a reader that went away (`| head`) had all it wanted
+            stream.flush()
+    # Out without the interpreter's teardown, which frees every module and object one by one: 6-9 ms
+    # of a command that has printed all it will. kjob leaves nothing for atexit to do.
+    os._exit(code)
 
 
 def run(argv: list[str] | None = None, prog_name: str = "kjob", stdin: IO[str] | None = None) -> int:

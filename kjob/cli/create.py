@@ -16,6 +16,7 @@ from kjob.cli.base import (
     Failed,
     bool_flag,
     err,
+    help_option,
     namespace_option,
     open_store,
     out,
@@ -168,7 +169,7 @@ class CreateGroup(click.Group):
         return super().resolve_command(ctx, args)
 
 
-@click.group(cls=CreateGroup, context_settings=CONTEXT, invoke_without_command=True)
+@click.group(cls=CreateGroup, context_settings=CONTEXT, invoke_without_command=True, add_help_option=False)
 @click.option(
     "-f", "--filename", "filenames", multiple=True, help="Filename, directory, or - (stdin) to use to create."
 )
@@ -178,6 +179,7 @@ class CreateGroup(click.Group):
 @validate_option
 @field_manager_option("kubectl-create")
 @namespace_option
+@help_option
 @click.pass_context
 def create_command(
     ctx: click.Context,

@@ -7,7 +7,7 @@ import sys
 import click
 
 from kjob import objects, removal, waiting
-from kjob.cli.base import CONTEXT, Failed, bool_flag, namespace_option, open_store, out
+from kjob.cli.base import CONTEXT, Failed, bool_flag, help_option, namespace_option, open_store, out
 from kjob.cli.delete import parse_timeout, print_errors, selection_options
 from kjob.errors import KjobError, PlainError
 from kjob.objects import Obj
@@ -62,7 +62,7 @@ def render(obj: Obj, line: str, fmt: str, template: str) -> str:
     return line + "\n"
 
 
-@click.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT, add_help_option=False)
 @click.argument("args", nargs=-1)
 @selection_options
 @bool_flag("--all", False, "Select all resources in the namespace of the specified resource types", "all_")
@@ -83,6 +83,7 @@ def render(obj: Obj, line: str, fmt: str, template: str) -> str:
 )
 @click.option("-o", "--output", default="", help="Output format: name, json, yaml or jsonpath=TEMPLATE.")
 @namespace_option
+@help_option
 def wait_command(
     args: tuple[str, ...],
     filename: tuple[str, ...],
