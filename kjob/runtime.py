@@ -38,6 +38,7 @@ class RunSpec:
     grace: float
     notify: str = ""  # the worker's wake-up socket, told when the container has started
     limits: Any = None  # cgroups.Limits of the container, if it has any
+    make_cwd: bool = False  # kjob's own working directory for the container, made by the shim
 
     @property
     def run_id(self) -> str:
@@ -385,6 +386,9 @@ def _shim_main(spec: RunSpec) -> None:
     with contextlib.suppress(Exception):
         placement = cgroups.create(spec.run_id, spec.limits or cgroups.Limits())
 
+    if spec.make_cwd:
+        with contextlib.suppress(OSError):  # if it cannot be made, chdir says so as runc would
+            os.makedirs(spec.cwd, mode=0o700, exist_ok=True)
     started = time.time()
     child = os.fork()
     if child == 0:

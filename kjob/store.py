@@ -150,7 +150,11 @@ class Store:
         self._lock_depth = 0
         self.corrupt: list[str] = []
         self._rv_next: int | None = None
-        self._rv_unsynced = False  # a block reserved in a cached span, durable only once it flushes
+        self._rv_unsynced = False  # the counter written by a flush, durable once the flush syncs
+        self._rv_at_flush = False  # a cached span is handing out versions: its flush stores the counter
+        # Object directories this process has made or seen: a write into one needs no mkdir (in the
+        # worker that was a few syscalls for every write). Forgotten when a write fails.
+        self._dirs: set[str] = set()
         self._rv_ceiling = 0
         # While one process holds the lock for a whole pass (the worker), what it read or wrote stays
         # valid: nobody else can write. path -> object, or None for a known absence.
@@ -252,6 +256,7 @@ class Store:
                 self._pending = {}
 
     def _forget(self) -> None:
+        self._dirs.clear()
         if self._memo is not None:
             self._memo.clear()
         self._listings.clear()
@@ -297,6 +302,12 @@ class Store:
 
     def _flush(self) -> None:
         pending = self._pending
+        if self._rv_at_flush and self._rv_next is not None:
+            # The versions this span gave out, stored before any object that carries one: not fsynced
+            # here, the syncfs below (which runs before the first rename) makes it durable.
+            self._write_counter(self._rv_next - 1, durable=False, before=self._seen)
+            self._rv_next, self._rv_at_flush = None, False
+            self._rv_unsynced = True
         if not pending:
             return
         groups = [*KINDS, *sorted({kind for kind, _, _ in pending.values()} - set(KINDS))]
@@ -309,7 +320,8 @@ class Store:
                 for path, data, _ in items:
                     if data is not None:
                         temps.append((_write_temp(path, data), path))
-                if self._rv_unsynced or any(durable for _, data, durable in items if data is not None):
+                durable_items = any(durable for _, data, durable in items if data is not None)
+                if durable_items or (temps and self._rv_unsynced):
                     _syncfs(self.root)
                     self._rv_unsynced = False
                 for tmp, path in temps:
@@ -337,15 +349,21 @@ class Store:
     def next_resource_version(self) -> str:
         """A store-wide counter, like etcd's revision: every write gets a larger one."""
         self._require_lock()
-        if self._rv_next is None or self._rv_next > self._rv_ceiling:
+        if self._cache is not None and self._rv_next is None:
+            # A cached span writes nothing before its flush, so it reserves nothing either: it counts
+            # on from the stored counter, and the flush stores where it got to, before any of its
+            # objects is renamed into place (see _flush). One write of the counter a pass, not two.
+            before = self._marker()
+            if self._memo is not None and (before is None or before != self._seen):
+                self._listings.clear()  # someone else wrote since this process last looked
+            self._rv_next = _counter(before) + 1
+            self._rv_ceiling = 2**63
+            self._rv_at_flush = True
+        elif self._rv_next is None or self._rv_next > self._rv_ceiling:
             before = self._marker()
             start = _counter(before) + 1
             self._rv_ceiling = start + RESOURCE_VERSION_BLOCK - 1
-            # In a cached span the flush's syncfs, which comes before any of its objects is renamed
-            # into place, makes the reservation durable: one disk flush a pass instead of two.
-            cached = self._cache is not None
-            self._write_counter(self._rv_ceiling, durable=not cached, before=before)
-            self._rv_unsynced = cached
+            self._write_counter(self._rv_ceiling, durable=True, before=before)
             self._rv_next = start
         value = self._rv_next
         self._rv_next += 1
@@ -353,7 +371,8 @@ class Store:
 
     def _settle_resource_version(self) -> None:
         """Give back the unused part of the reserved block, so versions stay dense between commands."""
-        if self._rv_next is None:
+        if self._rv_next is None or self._rv_at_flush:
+            self._rv_next, self._rv_at_flush = None, False
             return
         used, self._rv_next = self._rv_next - 1, None
         # Not fsynced: after a crash the file may still hold the reserved ceiling, which is only a gap.
@@ -602,16 +621,22 @@ class Store:
         ns = namespace_of(obj)
         path = self._path(kind, ns, name_of(obj))
         directory = os.path.dirname(path)
-        try:
-            os.makedirs(directory, mode=0o700, exist_ok=True)
-        except OSError as e:
-            raise StoreError(f"cannot create {directory}: {e.strerror or e}") from e
+        if directory not in self._dirs:
+            try:
+                os.makedirs(directory, mode=0o700, exist_ok=True)
+            except OSError as e:
+                raise StoreError(f"cannot create {directory}: {e.strerror or e}") from e
+            self._dirs.add(directory)
         payload = json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":"))
         if self._cache is not None:
             self._cache[path] = obj
             self._pending[path] = (kind, payload.encode(), kind not in EPHEMERAL_KINDS)
         else:
-            atomic_write(path, payload.encode(), durable=kind not in EPHEMERAL_KINDS)
+            try:
+                atomic_write(path, payload.encode(), durable=kind not in EPHEMERAL_KINDS)
+            except StoreError:
+                self._dirs.clear()  # perhaps the directory went: make it again next time
+                raise
             self._listings.clear()
         return obj
 

@@ -656,8 +656,6 @@ class Worker:
             return "missing"
         env = kubelet.container_env(pod, container)
         cwd = container.get("workingDir") or str(run_dir / "fs")
-        if not container.get("workingDir"):
-            os.makedirs(cwd, mode=0o700, exist_ok=True)
         return RunSpec(
             run_dir=run_dir,
             container=launch.container,
@@ -669,6 +667,7 @@ class Worker:
             grace=float(spec.get("terminationGracePeriodSeconds", 30)),
             notify=str(self.store.home / SOCKET_NAME),
             limits=Limits.from_container(container),
+            make_cwd=not container.get("workingDir"),
         )
 
     def log_path(self, pod: Obj, container: str, attempt: int) -> Path:

@@ -433,3 +433,34 @@ def test_a_cached_span_makes_its_reserved_versions_durable_before_any_object_lan
         store.create("events", {"metadata": {"name": "e", "namespace": "default"}})
     assert seen.index("sync") < seen.index("object")
     assert seen[0] == "counter"  # the reservation, written before the sync
+
+
+def test_a_cached_span_counts_on_in_memory_and_stores_the_counter_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kjob import store as store_module
+
+    store = Store(tmp_path)
+    with store.lock():
+        store.create("jobs", job("before"))
+    counter_writes: list[str] = []
+    real_replace = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        if str(dst).endswith("resourceversion"):
+            counter_writes.append(Path(src).read_text())
+        real_replace(src, dst)
+
+    monkeypatch.setattr(store_module.os, "replace", replace)
+    with store.lock(), store.cached():
+        made = [store.create("jobs", job(f"j{i}")) for i in range(3)]
+        store.delete("jobs", "default", "before")
+    versions = [int(o["metadata"]["resourceVersion"]) for o in made]
+    assert versions == [versions[0], versions[0] + 1, versions[0] + 2]
+    assert counter_writes == [str(versions[-1] + 1)]  # once, at the flush: the delete took a version too
+    monkeypatch.undo()
+    # Another process (a command) goes on from there.
+    other = Store(tmp_path)
+    with other.lock():
+        later = other.create("jobs", job("later"))
+    assert int(later["metadata"]["resourceVersion"]) > versions[-1] + 1
