@@ -266,11 +266,8 @@ class RawLog:
         return True
 
     def _limit(self, out: bytes) -> bytes:
-        if self.remain >= 0:
-            if len(out) >= self.remain:
-                out = out[: self.remain]
-                self.full = True
-            self.remain -= len(out)
+        out, self.remain, full = _within_limit(out, self.remain)
+        self.full = self.full or full
         return out
 
     def _render(self, start: int, data: bytes) -> bytes:
@@ -487,12 +484,8 @@ class CriReader:
         end = len(data) if end is None else end
         if self.full or not end:
             return b""
-        out = self._render(data, end)
-        if self.remain >= 0:
-            if len(out) >= self.remain:
-                out = out[: self.remain]
-                self.full = True
-            self.remain -= len(out)
+        out, self.remain, full = _within_limit(self._render(data, end), self.remain)
+        self.full = self.full or full
         return out
 
     def _render(self, data: bytes, end: int) -> bytes:
@@ -547,6 +540,16 @@ class CriReader:
 # ---------------------------------------------------------------- Go's time.Parse(time.RFC3339, ...)
 
 _RFC3339 = "2006-01-02T15:04:05Z07:00"
+
+
+def _within_limit(out: bytes, remain: int) -> tuple[bytes, int, bool]:
+    """--limit-bytes: what of `out` may still be printed, what remains after it (-1: no limit), and
+    whether the limit is now reached."""
+    if remain < 0:
+        return out, remain, False
+    if len(out) >= remain:
+        return out[:remain], 0, True
+    return out, remain - len(out), False
 
 
 class TimeParseError(ValueError):

@@ -19,20 +19,9 @@ from kjob import containerlog, runtime
 from kjob.containerlog import INDEX_MAGIC, MAX_RECORD, LogOptions, LogWriter, chunk_starts, open_log
 from kjob.errors import PlainError
 from kjob.objects import format_time_nano
+from tests.test_logs import CRI, T0, T1, T2  # the same CRI log, read here without the CLI
 
-T0 = "2026-12-04T19:38:09.000000000Z"
-T1 = "2026-12-04T19:38:10.500000000Z"
-T2 = "2026-12-04T19:38:11.000000001Z"
 NS0, NS1, NS2 = (containerlog.parse_rfc3339_ns(t) for t in (T0, T1, T2))
-CRI = (
-    f"{T0} stdout F one\n"
-    f"{T0} stderr F err one\n"
-    f"{T1} stdout P par\n"
-    f"{T1} stdout P t\n"
-    f"{T1} stdout F ial\n"
-    f"{T2} stdout F \n"
-    f"{T2} stdout F last\n"
-).encode()
 
 
 def render(data: bytes, **options: Any) -> bytes:
