@@ -344,9 +344,34 @@ def test_spelling_options_long_stops_where_clicks_reading_could_differ() -> None
     ]
     assert cli._long_spellings(command, ["-o", "x", "-c", "-o", "y"]) == ["--output", "x", "-c", "-o", "y"]
     assert cli._long_spellings(command, ["-p", "a", "b", "-o", "y"]) == ["-p", "a", "b", "-o", "y"]
+    # A group's own options come before its subcommand's name, where the walk stops.
     group = click.Group(commands={"command": command})
     group.params.append(click.Option(["-o", "--output"]))
-    assert cli._long_spellings(group, ["-o", "x"]) == ["-o", "x"]
+    assert cli._long_spellings(group, ["-o", "x", "command", "-o", "y"]) == [
+        "--output",
+        "x",
+        "command",
+        "-o",
+        "y",
+    ]
+
+
+def test_create_with_short_options_prints_what_the_long_ones_do(kjob, tmp_path: Path) -> None:
+    manifest = tmp_path / "job.yaml"
+    manifest.write_text(job_manifest("short", "true"))
+    short = kjob("create", "-f", str(manifest), "-n", "other", "-o", "yaml", "--dry-run=client")
+    spelled = kjob(
+        "create", "--filename", str(manifest), "--namespace", "other", "--output", "yaml", "--dry-run=client"
+    )
+    assert (short.exit_code, short.stdout, short.stderr) == (
+        spelled.exit_code,
+        spelled.stdout,
+        spelled.stderr,
+    )
+    assert "namespace: other" in short.stdout
+    # The subcommand's options are its own (the rewriting stops at its name).
+    job = kjob("create", "job", "j", "--image=busybox", "-o", "name", "--dry-run=client", "--", "date")
+    assert (job.exit_code, job.stdout) == (0, "job.batch/j\n")
 
 
 def test_get_with_short_options_prints_what_the_long_ones_do(kjob) -> None:

@@ -174,7 +174,9 @@ def _long_spellings(command: click.Command, args: list[str]) -> list[str]:
     reading is certain: up to `--`, an option whose value is optional or several words, or (when
     options must come first) the first positional argument; a value left out stays as typed,
     so that Click's error names it as the user did."""
-    if type(command) is not click.Command:
+    # A plain command, or a group (whose own options come before its subcommand's name: the walk
+    # below stops at the first word that is not an option).
+    if type(command) is not click.Command and not isinstance(command, click.Group):
         return args
     options: dict[str, tuple[click.Option, str | None]] = {}
     for p in command.params:
