@@ -322,9 +322,13 @@ def _launcher_main(sock: Any) -> None:
         # Claimed here, not in the worker: a request the worker never sent, or one this launcher never
         # read (killed), leaves no launch marker, so the next pass launches that run again instead of
         # taking it for lost.
-        if not claim(spec):
+        try:
+            claimed = claim(spec)
+        except OSError:
+            claimed = False  # a full disk, say: unclaimed, the run is asked for again
+        if not claimed:
             with contextlib.suppress(OSError):
-                sock.sendall(b"0")  # launched before: one answer per request all the same
+                sock.sendall(b"0")  # one answer per request all the same
             continue
         pid = os.fork()
         if pid == 0:

@@ -342,6 +342,10 @@ class Worker:
     def start_launches(self) -> None:
         launches, self.launches = self.launches, []
         if launches:
+            if self.launcher is None:  # a Worker driven pass by pass (tests), not by run()
+                from kjob.runtime import Launcher
+
+                self.launcher = Launcher()  # never started: the shims are forked here
             fd = self.launcher.fileno()
             for pid in self.launcher.launch(launches):
                 self.watch_shim(pid)
