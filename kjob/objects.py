@@ -262,6 +262,17 @@ def pod_is_terminal(pod: Mapping[str, Any]) -> bool:
     return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
 
 
+def drop_tracking_finalizer(pod: Obj) -> list[str]:
+    """Take the job-tracking finalizer off a pod (the key goes when no finalizer is left, as the API
+    server omits an empty list); the finalizers that are left."""
+    left = [f for f in meta(pod).get("finalizers") or [] if f != TRACKING_FINALIZER]
+    if left:
+        pod.setdefault("metadata", {})["finalizers"] = left
+    else:
+        pod.setdefault("metadata", {}).pop("finalizers", None)
+    return left
+
+
 def needs_worker(obj: Mapping[str, Any]) -> bool:
     """Whether an object a command has read leaves the worker something to do: an unfinished job,
     a pod still running, a job or pod being deleted (the test worker.has_work applies to each)."""

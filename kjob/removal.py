@@ -13,8 +13,8 @@ from kjob.commands import Outcome, read_sources
 from kjob.errors import KjobError, NotFound, PlainError
 from kjob.objects import (
     SERVER_RESOURCE,
-    TRACKING_FINALIZER,
     Obj,
+    drop_tracking_finalizer,
     format_time,
     is_deleting,
     labels_of,
@@ -290,11 +290,7 @@ def release_pods(store: Store, job: Obj) -> None:
             pod["metadata"]["ownerReferences"] = kept
         else:
             pod["metadata"].pop("ownerReferences", None)
-        finalizers = [f for f in meta(pod).get("finalizers") or [] if f != TRACKING_FINALIZER]
-        if finalizers:
-            pod["metadata"]["finalizers"] = finalizers
-        else:
-            pod["metadata"].pop("finalizers", None)
+        drop_tracking_finalizer(pod)
         store.update("pods", pod)
 
 

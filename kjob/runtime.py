@@ -146,7 +146,7 @@ def _alive(pid: int | None, start: int | None) -> bool:
     return seen is not None and seen == start
 
 
-def launch(spec: RunSpec, keep_fds: tuple[int, ...] = ()) -> int | None:
+def launch(spec: RunSpec) -> int | None:
     """Fork a shim for one container run. Returns the shim's pid, or None if this run was launched
     before (by this or an earlier worker): the launch marker makes launching idempotent."""
     if not claim(spec):
@@ -232,7 +232,7 @@ class Launcher:
                 self.asked.setdefault(key, time.time())
             else:
                 return []
-        return [fork_shim(spec) for spec in specs if claim(spec)]
+        return [pid for spec in specs if (pid := launch(spec)) is not None]
 
     def _send(self, data: bytes) -> bool:
         # Never block on a full socket while the launcher may be blocked on its replies to us.

@@ -16,6 +16,7 @@ from kjob.objects import (
     TRACKING_FINALIZER,
     Obj,
     controller_ref,
+    drop_tracking_finalizer,
     format_time,
     is_deleting,
     is_job_finished,
@@ -470,9 +471,7 @@ class Worker:
             for pod in owned:
                 current = store.get("pods", namespace_of(pod), name_of(pod))
                 if current is not None and not is_deleting(current):
-                    current["metadata"]["finalizers"] = [
-                        f for f in meta(current).get("finalizers") or [] if f != TRACKING_FINALIZER
-                    ]
+                    drop_tracking_finalizer(current)
                     self._mark_deleted(current, now)
                     store.update("pods", current)
                     changed = True
@@ -573,12 +572,11 @@ class Worker:
                     refs = [
                         r for r in meta(pod).get("ownerReferences") or [] if r.get("uid") != ref.get("uid")
                     ]
-                    finalizers = [f for f in meta(pod).get("finalizers") or [] if f != TRACKING_FINALIZER]
-                    for key, value in (("ownerReferences", refs), ("finalizers", finalizers)):
-                        if value:
-                            pod["metadata"][key] = value
-                        else:
-                            pod["metadata"].pop(key, None)
+                    if refs:
+                        pod["metadata"]["ownerReferences"] = refs
+                    else:
+                        pod["metadata"].pop("ownerReferences", None)
+                    drop_tracking_finalizer(pod)
                     self.store.update("pods", pod)
                     changed = True
         return changed
@@ -586,11 +584,8 @@ class Worker:
     def _orphan(self, pod: Obj, now: float) -> bool:
         """A pod whose job is gone: background cascade, as the garbage collector does."""
         changed = False
-        finalizers = meta(pod).get("finalizers") or []
-        if TRACKING_FINALIZER in finalizers or not is_deleting(pod):
-            pod["metadata"]["finalizers"] = [f for f in finalizers if f != TRACKING_FINALIZER]
-            if not pod["metadata"]["finalizers"]:
-                del pod["metadata"]["finalizers"]
+        if TRACKING_FINALIZER in (meta(pod).get("finalizers") or []) or not is_deleting(pod):
+            drop_tracking_finalizer(pod)
             if not is_deleting(pod):
                 self._mark_deleted(pod, now)
             self.store.update("pods", pod)
@@ -708,11 +703,7 @@ class Worker:
             pod = store.get("pods", namespace_of(job), name)
             if pod is None:
                 continue
-            finalizers = [f for f in meta(pod).get("finalizers") or [] if f != TRACKING_FINALIZER]
-            if finalizers:
-                pod["metadata"]["finalizers"] = finalizers
-            else:
-                pod["metadata"].pop("finalizers", None)
+            finalizers = drop_tracking_finalizer(pod)
             store.update("pods", pod)
             changed = True
             if is_deleting(pod) and pod_is_terminal(pod) and not finalizers:
@@ -722,11 +713,7 @@ class Worker:
             if pod is None or is_deleting(pod):
                 continue
             if not deletion.count:
-                finalizers = [f for f in meta(pod).get("finalizers") or [] if f != TRACKING_FINALIZER]
-                if finalizers:
-                    pod["metadata"]["finalizers"] = finalizers
-                else:
-                    pod["metadata"].pop("finalizers", None)
+                drop_tracking_finalizer(pod)
             self._mark_deleted(pod, now)
             store.update("pods", pod)
             changed = True

@@ -464,3 +464,20 @@ def test_a_cached_span_counts_on_in_memory_and_stores_the_counter_once(
     with other.lock():
         later = other.create("jobs", job("later"))
     assert int(later["metadata"]["resourceVersion"]) > versions[-1] + 1
+
+
+def test_a_namespace_directory_removed_underneath_is_made_again(tmp_path: Path) -> None:
+    """The store remembers the directories it made; a write that finds one gone fails once, cleanly,
+    and the next makes it again (the worker retries a failed pass)."""
+    import shutil
+
+    store = Store(tmp_path)
+    store.remember_reads()
+    with store.lock(), store.cached():
+        store.create("jobs", job("a", "team"))
+    shutil.rmtree(tmp_path / "jobs" / "team")
+    with pytest.raises(StoreError), store.lock(), store.cached():
+        store.create("jobs", job("b", "team"))
+    with store.lock(), store.cached():
+        store.create("jobs", job("b", "team"))
+    assert [o["metadata"]["name"] for o in Store(tmp_path).list("jobs", "team")] == ["b"]

@@ -22,6 +22,7 @@ from kjob.cli.base import (
 )
 from kjob.errors import Invalid, KjobError, PlainError, UsageError
 from kjob.objects import uid_of
+from kjob.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,6 +87,35 @@ def selection_options(f: F) -> F:
         multiple=True,
         help="Filename or directory of manifests naming the objects; - for stdin.",
     )(f)
+
+
+def select_targets(
+    store: Store,
+    args: list[str],
+    namespace: str | None,
+    filename: tuple[str, ...],
+    selector: str,
+    field_selector: str,
+    all_: bool,
+    all_namespaces: bool,
+    all_names_selector: bool = False,
+) -> removal.Selection:
+    """removal.select with what selection_options and --all were given, in the namespace -n (or
+    KJOB_NAMESPACE) names."""
+    ns, explicit = objects.default_namespace(namespace)
+    return removal.select(
+        store,
+        args,
+        ns,
+        explicit,
+        filenames=filename,
+        stdin=sys.stdin,
+        label_selector=selector,
+        field_selector=field_selector,
+        select_all=all_,
+        all_names_selector=all_names_selector,
+        all_namespaces=all_namespaces,
+    )
 
 
 def aggregate_text(e: KjobError) -> str:
@@ -265,20 +295,10 @@ def delete_command(
     if all_ and (selector.strip() or field_selector.strip()):
         raise PlainError("setting 'all' parameter but found a non empty selector. ")
     store = open_store()
-    ns, explicit = objects.default_namespace(namespace)
-    selection = removal.select(
-        store,
-        list(args),
-        ns,
-        explicit,
-        filenames=filename,
-        stdin=sys.stdin,
-        label_selector=selector,
-        field_selector=field_selector,
-        select_all=all_,
+    selection = select_targets(
+        store, list(args), namespace, filename, selector, field_selector, all_, all_namespaces,
         all_names_selector=True,
-        all_namespaces=all_namespaces,
-    )
+    )  # fmt: skip
     if output not in ("", "name"):
         raise PlainError(f"unexpected -o output mode: {output}. We only support '-o name'")
     if grace == 0 and force:

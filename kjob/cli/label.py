@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 
 import click
 
-from kjob import objects, removal, worker
+from kjob import removal, worker
 from kjob.cli.base import CONTEXT, Failed, bool_flag, namespace_option, open_store, out
 from kjob.cli.delete import (
     dry_run_option,
     parse_dry_run,
     print_errors,
+    select_targets,
     selection_options,
 )
 from kjob.cli.wait import output_printer, render
@@ -266,18 +267,8 @@ def run_update(
     update = Update(field_name, new, remove, overwrite, resource_version)
 
     store = open_store()
-    ns, explicit = objects.default_namespace(namespace)
-    selection = removal.select(
-        store,
-        resources,
-        ns,
-        explicit,
-        filenames=filename,
-        stdin=sys.stdin,
-        label_selector=selector,
-        field_selector=field_selector,
-        select_all=all_,
-        all_namespaces=all_namespaces,
+    selection = select_targets(
+        store, resources, namespace, filename, selector, field_selector, all_, all_namespaces
     )
     if not selection.single and resource_version:
         raise PlainError("--resource-version may only be used with a single resource")

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from kjob import objects, removal, waiting
+from kjob import waiting
 from kjob.cli.base import CONTEXT, Failed, bool_flag, help_option, namespace_option, open_store, out
-from kjob.cli.delete import parse_timeout, print_errors, selection_options
+from kjob.cli.delete import parse_timeout, print_errors, select_targets, selection_options
 from kjob.errors import KjobError, PlainError
 from kjob.objects import Obj
 
@@ -128,18 +128,8 @@ def wait_command(
     fmt, template = output_printer(output, "wait")
     spec = waiting.parse_wait_for(for_)
     store = open_store()
-    ns, explicit = objects.default_namespace(namespace)
-    selection = removal.select(
-        store,
-        list(args),
-        ns,
-        explicit,
-        filenames=filename,
-        stdin=sys.stdin,
-        label_selector=selector,
-        field_selector=field_selector,
-        select_all=all_,
-        all_namespaces=all_namespaces,
+    selection = select_targets(
+        store, list(args), namespace, filename, selector, field_selector, all_, all_namespaces
     )
     errors: list[KjobError] = []
     met = 0
