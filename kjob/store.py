@@ -519,8 +519,8 @@ class Store:
         """list() with remember_reads(), holding the lock: one look at the resourceversion file says
         whether any other process has written since this one last looked; if not, the listing and
         every object in it are as this process last saw or wrote them, and no file is touched.
-        Only the lock's holder can know that no write is half done (a writer moves the counter
-        before its first file and after its last)."""
+        Only the lock's holder can know that no write is half done (every writer holds the lock and
+        moves the counter before its first file)."""
         marker = self._marker()
         if marker is None or marker != self._seen:
             self._listings.clear()
