@@ -82,7 +82,7 @@ def create_and_complete(env: dict[str, str], count: int) -> None:
 
 
 def clean_up(env: dict[str, str], home: Path, *jobs: str, timeout: float = 120) -> None:
-    """`kjob delete jobs` (pods go with them), then every worker and shim exits on its own."""
+    """`kjob delete jobs` (pods go with them), then every worker and launcher exits on its own."""
     if jobs:
         kjob(env, "delete", "jobs", *jobs)
     wait_workers_gone(home, timeout)
@@ -264,7 +264,7 @@ def logs_big(cfg: Config, res: Result) -> None:
             raise BenchError(f"kjob logs printed {sorted(set(printed))} bytes, expected {size}")
         res.notes.append(
             f"log written by a real container (`yes ... | head -c {size}`, {len(line) + 1}-byte lines) "
-            f"through kjob's shim: log file {path.stat().st_size / MB:.1f} MB; both commands' stdout is "
+            f"through kjob's launcher: log file {path.stat().st_size / MB:.1f} MB; both commands' stdout is "
             "a 1 MB pipe drained by the harness in 1 MB reads"
         )
         clean_up(env, home)
@@ -352,17 +352,17 @@ def worker_cpu(cfg: Config, res: Result) -> None:
         # The pass that saw the last pod start may still be writing: let it end.
         time.sleep(1.0)
         pid = worker_pid(home)
-        shims = [p for p in pids_of(home) if p != pid]
-        worker0, shims0, t0 = cpu_seconds(pid), sum(map(cpu_seconds, shims)), time.monotonic()
+        hosts = [p for p in pids_of(home) if p != pid]  # the launcher, and any shims
+        worker0, hosts0, t0 = cpu_seconds(pid), sum(map(cpu_seconds, hosts)), time.monotonic()
         time.sleep(window)
-        worker1, shims1, t1 = cpu_seconds(pid), sum(map(cpu_seconds, shims)), time.monotonic()
+        worker1, hosts1, t1 = cpu_seconds(pid), sum(map(cpu_seconds, hosts)), time.monotonic()
         res.kjob = (worker1 - worker0) / (t1 - t0) * 100
         res.rounds = 1
-        res.extra["shims_cpu_percent"] = round((shims1 - shims0) / (t1 - t0) * 100, 3)
+        res.extra["hosts_cpu_percent"] = round((hosts1 - hosts0) / (t1 - t0) * 100, 3)
         res.notes.append(
             f"utime+stime of the worker over {t1 - t0:.1f} s from 1 s after all {count} pods ran "
-            f"(they started in {started:.1f} s); its {len(shims)} shims together: "
-            f"{res.extra['shims_cpu_percent']:.2f}% (clock tick {1000 // os.sysconf('SC_CLK_TCK')} ms)"
+            f"(they started in {started:.1f} s); the {len(hosts)} processes hosting their containers: "
+            f"{res.extra['hosts_cpu_percent']:.2f}% (clock tick {1000 // os.sysconf('SC_CLK_TCK')} ms)"
         )
         clean_up(env, home, "sleepers")
 
@@ -377,20 +377,20 @@ def worker_memory(cfg: Config, res: Result) -> None:
         pid = worker_pid(home)
         hwm = status_kb(pid, "VmHWM") / 1024
         rss = status_kb(pid, "VmRSS") / 1024
-        shims = [p for p in pids_of(home) if p != pid]
-        shims_pss = sum(map(pss_kb, shims)) / 1024
+        hosts = [p for p in pids_of(home) if p != pid]  # the launcher, and any shims
+        hosts_pss = sum(map(pss_kb, hosts)) / 1024
         floors = [floor_before, *(python_hwm_mb(env) for _ in range(4))]
         res.kjob = hwm
         res.floor = statistics.median(floors)
         res.ratio = hwm / res.floor
         res.rounds = 1
         res.extra.update(
-            worker_rss_mb=round(rss, 1), shims=len(shims), shims_pss_mb=round(shims_pss, 1), most_running=most
+            worker_rss_mb=round(rss, 1), hosts=len(hosts), hosts_pss_mb=round(hosts_pss, 1), most_running=most
         )
         res.notes.append(
             f"VmHWM of the worker once all {count} pods started ({started:.1f} s; at most {most} Running "
             f"at once); floor = VmHWM of a Python that only reads its own /proc status; "
-            f"the {len(shims)} shims' PSS together: {shims_pss:.0f} MB"
+            f"PSS of the {len(hosts)} processes hosting the containers: {hosts_pss:.0f} MB"
         )
         clean_up(env, home, "sleepers")
 

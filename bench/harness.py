@@ -23,6 +23,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 PY = sys.executable
+# The processes that host containers: a launcher (most runs) and shims (a run each). Forks of the
+# worker, they carry its command line; their SIGTERM stops their containers before they exit.
+HOSTS = ("kjob-launcher", "kjob-shim")
 # Every kjob command a figure runs is bounded, so a hang shows as an error, not a stuck CI job.
 COMMAND_TIMEOUT = 600.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -309,9 +312,9 @@ def delete_job_file(home: Path, name: str) -> None:
 
 
 def worker_pid(home: Path) -> int:
-    """The live worker of a state directory (not its shims, which are forks carrying its command line)."""
+    """The live worker of a state directory (not its launcher or shims, forks carrying its command line)."""
     for pid in pids_of(home):
-        if comm(pid) != "kjob-shim":
+        if comm(pid) not in HOSTS:
             return pid
     raise BenchError(f"no worker is running for {home}")
 
@@ -384,13 +387,13 @@ def wait_workers_gone(home: Path, timeout: float) -> None:
 
 
 def stop_everything(home: Path, prefix: bool = False) -> None:
-    """Stop every worker and shim of a state directory (or of every one under it, with `prefix`): a
-    shim's SIGTERM stops its container tree before the shim exits; workers get SIGKILL."""
+    """Stop every worker, launcher and shim of a state directory (or of every one under it, with
+    `prefix`): launchers and shims get SIGTERM, which stops their containers; workers get SIGKILL."""
     for _ in range(3):
         procs = pids_of(home, prefix)
         if not procs:
             return
-        shims = [p for p in procs if comm(p) == "kjob-shim"]
+        shims = [p for p in procs if comm(p) in HOSTS]
         for pid in shims:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)

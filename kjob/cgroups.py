@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 V2_ROOTS = ("/sys/fs/cgroup", "/sys/fs/cgroup/unified")
@@ -189,17 +190,58 @@ def find(run_id: str) -> Placement:
     return placement
 
 
-def join(placement: Placement | None) -> None:
-    """Move the calling process (a container's main process, before exec) into the run's cgroups."""
-    if placement is None:
+@contextlib.contextmanager
+def inside(placement: Placement | None) -> Iterator[None]:
+    """The calling process inside the run's cgroups for a moment, then back where it was: a process it
+    starts meanwhile is born there, before it can fork anything that would escape."""
+    directories = placement.directories() if placement else []
+    if not directories:
+        yield
         return
-    for directory in placement.directories():
+    homes = _homes(directories)
+    for directory in directories:
         _write(os.path.join(directory, "cgroup.procs"), "0")
-    if placement.rlimit_memory is not None:
-        import resource
+    try:
+        yield
+    finally:
+        for home in homes:
+            _write(os.path.join(home, "cgroup.procs"), "0")
 
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_AS, (placement.rlimit_memory, placement.rlimit_memory))
+
+def _homes(directories: list[str]) -> list[str]:
+    """The cgroups this process is in now, in the hierarchies of `directories` (<root>/kjob/<run>)."""
+    paths: dict[str, str] = {}  # controller ("" for v2) -> path within its hierarchy
+    with contextlib.suppress(OSError), open("/proc/self/cgroup") as f:
+        for line in f:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            for controller in controllers.split(",") if controllers else [""]:
+                paths[controller] = path
+    homes = []
+    for directory in directories:
+        root = os.path.dirname(os.path.dirname(directory))
+        controller = (
+            "" if os.path.exists(os.path.join(root, "cgroup.controllers")) else os.path.basename(root)
+        )
+        if controller in paths:
+            homes.append(root + paths[controller].rstrip("/"))
+    return homes
+
+
+def can_enter() -> bool:
+    """Whether this process may step into a run's cgroup and back out (see inside())."""
+    root = _v2_root()
+    if root is None:
+        return False
+    probe = Placement(v2=os.path.join(root, PARENT, f"probe-{os.getpid()}"))
+    if not _make(probe.v2 or ""):
+        return False
+    try:
+        with inside(probe):
+            entered = os.getpid() in procs(probe)
+        return entered and os.getpid() not in procs(probe)
+    finally:
+        with contextlib.suppress(OSError):
+            os.rmdir(probe.v2 or "")
 
 
 def procs(placement: Placement | None) -> list[int]:

@@ -1,5 +1,6 @@
-"""Runs one container as local processes: a forked shim per container run that outlives the worker,
-writes its log, records the exit, and kills the container's whole process tree."""
+"""Runs containers as local processes. A launcher the worker forks at its start hosts the runs: it
+starts each container in its own session and cgroup, writes its log, records its exit, kills whatever
+it leaves behind, and outlives the worker to do so. A run it cannot contain gets a shim of its own."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import os
 import select
 import signal
 import socket
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +64,7 @@ class RunState:
     exit: dict[str, Any] | None = None
     limits: list[str] = field(default_factory=list)  # how the run's resource limits are enforced
     alive: bool | None = None  # whether the shim lived when the files were read (None: not looked)
+    shared: bool = False  # hosted by a launcher among other runs, not by a shim of its own
 
 
 def _paths(run_dir: Path, key: str) -> tuple[Path, Path, Path, Path]:
@@ -130,6 +133,7 @@ def read_state(run_dir: Path, container: str, attempt: int) -> RunState:
         exit=exit_data,
         limits=list(pid_data.get("limits") or []),
         alive=alive,
+        shared=bool(pid_data.get("shared")),
     )
 
 
@@ -147,8 +151,8 @@ def _alive(pid: int | None, start: int | None) -> bool:
 
 
 def launch(spec: RunSpec) -> int | None:
-    """Fork a shim for one container run. Returns the shim's pid, or None if this run was launched
-    before (by this or an earlier worker): the launch marker makes launching idempotent."""
+    """Fork a shim of its own for one container run. Returns the shim's pid, or None if this run was
+    launched before (by this or an earlier worker): the launch marker makes launching idempotent."""
     if not claim(spec):
         return None
     return fork_shim(spec)
@@ -165,18 +169,18 @@ def claim(spec: RunSpec) -> bool:
     return True
 
 
-def fork_shim(spec: RunSpec) -> int:
+def fork_shim(spec: RunSpec, placement: Any = None) -> int:
     pid = os.fork()
     if pid:
         return pid
-    _run_shim(spec)
+    _run_shim(spec, placement)
 
 
-def _run_shim(spec: RunSpec) -> NoReturn:
+def _run_shim(spec: RunSpec, placement: Any = None) -> NoReturn:
     # The shim. Whatever happens, it must never return into its parent's code.
     code = 0
     try:
-        _shim_main(spec)
+        _shim_main(spec, placement)
     except BaseException:
         code = 1
         with contextlib.suppress(BaseException):
@@ -187,11 +191,10 @@ def _run_shim(spec: RunSpec) -> NoReturn:
 
 
 class Launcher:
-    """Forks shims from a small process the worker forks once, at its start, instead of from the
-    worker itself. A fork copies the parent's page tables, and then each side pays a page fault for
-    every shared page it writes; the worker holds every object of the store, so forking from it cost
-    ~2 ms a container at 1,000 pods, the largest part of its time. The launcher also imports once what
-    every shim needs. If it is gone, the worker forks the shim itself."""
+    """The worker's end of the launcher: a small process the worker forks once, at its start, that
+    hosts container runs (see Host). Forked early, it holds little of the worker's memory, and a fork
+    from it of a shim, where one is needed, stays cheap. If it is gone, the worker forks the shims
+    itself."""
 
     def __init__(self) -> None:
         self.sock: Any = None
@@ -299,45 +302,487 @@ def _run_key(run_dir: Path, key: str) -> str:
 
 
 def _launcher_main(sock: Any) -> None:
-    import ctypes  # each shim needs these: imported once here, inherited by every fork
-    import pickle
-
-    from kjob import cgroups  # noqa: F401
+    import pickle  # noqa: F401  (each request is one; imported once here, inherited by every shim)
 
     fd = sock.fileno()
     # Nothing of the worker's stays open here, above all its singleton lock.
     os.closerange(3, fd)
     os.closerange(fd + 1, 65536)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    # Its own session: whatever ends the worker's process group does not take the runs with it.
+    os.setsid()
+    for sig in (signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
-    # The worker watches each shim through a pidfd; nobody here needs their statuses.
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None).prctl(PR_SET_NAME, b"kjob-launcher", 0, 0, 0)
-    while True:
-        data = sock.recv(1 << 20)
-        if not data:
-            return  # the worker has gone, and every request it sent has been served
-        spec = pickle.loads(data)
+    _set_process_name(b"kjob-launcher")
+    # Each run holds four descriptors here (two pipes, its log and index): a thousand runs need more
+    # than the usual soft limit of 1,024. (Containers inherit the raised limit, as under containerd.)
+    with contextlib.suppress(ValueError, OSError):
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    # Orphans of the containers it starts come here, to be reaped and killed with their run.
+    _set_subreaper()
+    Host(sock).serve()
+
+
+def _shim_main(spec: RunSpec, placement: Any = None) -> None:
+    os.setsid()
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGHUP, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)
+    # Drop every descriptor inherited from the worker or the launcher, above all the worker's lock.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.closerange(3, devnull)
+    os.closerange(devnull + 1, 65536)
+    _set_process_name(b"kjob-shim")
+    _set_subreaper()
+    host = Host(None, dedicated=True)
+    host.add(spec, placement if placement is not None else _placement(spec))
+    host.serve()
+
+
+def _placement(spec: RunSpec) -> Any:
+    from kjob import cgroups
+
+    try:
+        return cgroups.create(spec.run_id, spec.limits or cgroups.Limits())
+    except Exception:
+        return None
+
+
+class Host:
+    """The event loop that supervises container runs: starts each, writes its log, stops it when
+    asked, kills whatever it leaves behind and records its exit.
+
+    The launcher is the host of most runs: one process for them all, where a shim of its own cost
+    each run a Python process (~5 ms of CPU, five times a `sh -c true`). A run the launcher cannot
+    contain gets a shim of its own, hosting just it: one without a cgroup (its orphans are found only
+    as descendants of a subreaper that runs nothing else) or with a memory limit set as an rlimit."""
+
+    def __init__(self, sock: Any, dedicated: bool = False) -> None:
+        import selectors
+
+        self.sock = sock  # the worker's requests (None: a shim, or a launcher whose worker has gone)
+        self.dedicated = dedicated
+        self.pid = os.getpid()
+        self.start = process_start_time(self.pid)
+        self.runs: dict[int, Run] = {}  # main process pid -> its run, while it lives
+        self.ending: list[Run] = []  # exited, their output still being read
+        self.records: list[tuple[Run, dict[str, Any], int]] = []  # exit records to write, tries
+        self.retry_at = 0.0
+        self.notices: set[str] = set()  # worker sockets to wake once this round of events is handled
+        self.devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+        self.shares: bool | None = None  # whether runs can be started in their cgroup from here
+        self.selector = selectors.DefaultSelector()
+        # Signals reach the loop through a pipe, so no handler runs in the middle of a write.
+        self.wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.set_wakeup_fd(wake_w)
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGUSR1):
+            signal.signal(sig, _ignore_signal)
+        self.selector.register(self.wake_r, selectors.EVENT_READ, "signal")
+        if sock is not None:
+            self.selector.register(sock, selectors.EVENT_READ, "request")
+
+    def serve(self) -> None:
+        while self.sock is not None or self.runs or self.ending or self.records:
+            try:
+                for key, _ in self.selector.select(self._timeout()):
+                    if key.data == "request":
+                        self._requests()
+                    elif key.data == "signal":
+                        self._signals()
+                    else:
+                        key.data.read(key.fd, self)
+                self._reap()
+                self._tick()
+                self._write_records()
+                self._send_notices()
+            except Exception:  # a bug met by one run must not end every other one
+                _log_exception("container host")
+                time.sleep(0.1)
+
+    def _timeout(self) -> float | None:
+        deadlines = [r.kill_at for r in self.runs.values() if r.kill_at is not None]
+        deadlines += [r.drain_until for r in self.ending if r.drain_until is not None]
+        if self.records:
+            deadlines.append(self.retry_at)
+        return max(0.0, min(deadlines) - time.time()) if deadlines else None
+
+    # -------------------------------------------------------- requests
+
+    def _requests(self) -> None:
+        """Serve one request. One a round: between two starts, the runs that ended meanwhile are
+        reaped and reported, so their pods are replaced while the rest of a batch is still starting."""
+        import pickle
+
+        if self.sock is not None:
+            try:
+                data = self.sock.recv(1 << 20, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:
+                self._close_requests()  # the worker has gone, and every request it sent is served
+                return
+            try:
+                reply = self._launch(pickle.loads(data))
+            except Exception:
+                _log_exception("launch")
+                reply = 0
+            with contextlib.suppress(OSError):
+                # A worker killed since it asked cannot hear the answer; the requests behind it still count.
+                self.sock.sendall(str(reply).encode())
+
+    def _close_requests(self) -> None:
+        if self.sock is not None:
+            self.selector.unregister(self.sock)
+            self.sock.close()
+            self.sock = None
+
+    def _launch(self, spec: RunSpec) -> int:
+        """Start one asked-for run; the pid of the process that hosts it (0: launched before)."""
         # Claimed here, not in the worker: a request the worker never sent, or one this launcher never
         # read (killed), leaves no launch marker, so the next pass launches that run again instead of
         # taking it for lost.
         try:
-            claimed = claim(spec)
+            if not claim(spec):
+                return 0
         except OSError:
-            claimed = False  # a full disk, say: unclaimed, the run is asked for again
-        if not claimed:
-            with contextlib.suppress(OSError):
-                sock.sendall(b"0")  # one answer per request all the same
-            continue
-        pid = os.fork()
-        if pid == 0:
-            sock.close()
-            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            _run_shim(spec)
+            return 0  # a full disk, say: unclaimed, the run is asked for again
+        placement = _placement(spec)
+        if placement is not None and placement.v2 and placement.rlimit_memory is None and self._shares():
+            self.add(spec, placement)
+            return self.pid
+        return fork_shim(spec, placement)
+
+    def _shares(self) -> bool:
+        """Whether this process may step into a cgroup and back (checked once), which is how a run
+        it starts is born inside its cgroup."""
+        if self.shares is None:
+            from kjob import cgroups
+
+            self.shares = cgroups.can_enter()
+        return self.shares
+
+    def add(self, spec: RunSpec, placement: Any) -> None:
+        run = Run(spec, placement)
+        try:
+            started = run.start(self)
+        except Exception as e:  # no log file, say, on a full disk: the run fails, not the host
+            run.start_error = f"kjob could not start the container: {e}"
+            started = False
+        if started:
+            self.runs[run.pid] = run
+        else:
+            run.finished = time.time()
+            self.ending.append(run)  # it never started: its record says why
+
+    # -------------------------------------------------------- signals and children
+
+    def _signals(self) -> None:
+        try:
+            got = os.read(self.wake_r, 4096)
+        except OSError:
+            return
+        if signal.SIGTERM in got:
+            # Told to end: every run stops as if its pod were deleted (a shim's one run, or all of them).
+            for run in list(self.runs.values()):
+                run.stop(self, run.asked_grace())
+            self._close_requests()
+        elif signal.SIGUSR1 in got:
+            for run in list(self.runs.values()):
+                if run.stop_asked():
+                    run.stop(self, run.asked_grace())
+
+    def _reap(self) -> bool:
+        """Reap every exited child, keeping the statuses of runs' main processes. False once no
+        child is left at all."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid == 0:
+                return True
+            run = self.runs.pop(pid, None)
+            if run is not None:
+                run.exited(status, self)
+
+    def _tick(self) -> None:
+        now = time.time()
+        for run in list(self.runs.values()):
+            if run.kill_at is not None and now >= run.kill_at:
+                run.kill(signal.SIGKILL, self)
+                run.kill_at = now + 3600
+        for run in list(self.ending):
+            if not run.streams or (run.drain_until is not None and now >= run.drain_until):
+                self.ending.remove(run)
+                self.records.append((run, run.finish(self), 0))
+
+    def _write_records(self) -> None:
+        """Exit records, atomically but not synced: the worker syncs the filesystem before it writes
+        what it makes of one (the container's terminated state), and that sync takes the record along.
+        A power cut before it loses the result, as a node's crash does; the kubelet then reports the
+        container as lost."""
+        if not self.records or time.time() < self.retry_at:
+            return
+        batch, self.records = self.records, []
+        written: list[tuple[Run, Path, Path]] = []
+        for run, record, tries in batch:
+            _, _, exit_file, _ = _paths(run.spec.run_dir, run.spec.key)
+            tmp = exit_file.with_name(f".{exit_file.name}.tmp")
+            try:
+                with open(tmp, "w") as f:
+                    json.dump(record, f)
+                written.append((run, tmp, exit_file))
+            except OSError:
+                # A full disk must not lose the result: keep trying while the container's exit is the
+                # only news.
+                if tries + 1 < EXIT_RECORD_TRIES:
+                    self.records.append((run, record, tries + 1))
+                    self.retry_at = time.time() + 0.5
+        for _run, tmp, exit_file in written:
+            try:
+                os.replace(tmp, exit_file)
+            except OSError:
+                continue
+        self.notices.update(run.spec.notify for run, _, _ in written)
+
+    def _send_notices(self) -> None:
+        """One wake-up for all the runs that started or ended in a round, not one each."""
+        for path in self.notices:
+            _notify(path)
+        self.notices.clear()
+
+    def forget(self, fd: int) -> None:
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(fd)
+        os.close(fd)
+
+
+def _ignore_signal(signum: int, frame: Any) -> None:
+    """A handler, not SIG_IGN: the wake-up pipe hears the signal, and an exec resets it to the default
+    (an ignored SIGCHLD would be inherited by the containers)."""
+
+
+class Run:
+    """One container run in a host's loop: its main process, output, stop and exit."""
+
+    def __init__(self, spec: RunSpec, placement: Any) -> None:
+        self.spec = spec
+        self.placement = placement
+        self.proc: Any = None
+        self.pid = 0
+        self.streams: dict[int, str] = {}  # output pipe -> stream name
+        self.logger: LogWriter | None = None
+        self.started = 0.0
+        self.finished = 0.0
+        self.status: int | None = None
+        self.start_error = ""
+        self.stopping = False
+        self.kill_at: float | None = None  # SIGKILL, once the grace period of a stop is over
+        self.drain_until: float | None = None
+
+    def start(self, host: Host) -> bool:
+        """Start the container's main process in the run's cgroup; False if it could not start."""
+        import selectors
+        import subprocess
+
+        from kjob import cgroups
+
+        spec = self.spec
+        _make_dirs(spec.log_path.parent)
+        self.logger = LogWriter(spec.log_path)
+        if spec.make_cwd:
+            with contextlib.suppress(OSError):  # if it cannot be made, chdir says so as runc would
+                os.makedirs(spec.cwd, mode=0o700, exist_ok=True)
+        out_r, out_w = os.pipe2(os.O_CLOEXEC)
+        err_r, err_w = os.pipe2(os.O_CLOEXEC)
+        self.started = time.time()
+        try:
+            with cgroups.inside(self.placement):
+                self.proc = subprocess.Popen(
+                    spec.argv,
+                    stdin=host.devnull,
+                    stdout=out_w,
+                    stderr=err_w,
+                    cwd=spec.cwd,
+                    env=spec.env,
+                    umask=0o022,  # the container's files are made as in any container, not kjob's way
+                    start_new_session=True,  # its own process group: a stop signals all of it
+                    preexec_fn=_rlimit(self.placement),
+                )
+        except (OSError, subprocess.SubprocessError, ValueError) as e:
+            self.start_error = _start_error_message(spec, e)
+        finally:
+            os.close(out_w)
+            os.close(err_w)
+        if self.proc is None:
+            os.close(out_r)
+            os.close(err_r)
+            self.finished = time.time()
+            return False
+        self.pid = self.proc.pid
+        self.streams = {out_r: "stdout", err_r: "stderr"}
+        for fd in self.streams:
+            os.set_blocking(fd, False)
+            host.selector.register(fd, selectors.EVENT_READ, self)
+        placement = self.placement
+        _, pid_file, _, _ = _paths(spec.run_dir, spec.key)
+        # Not writing it (a full disk) leaves the run looking lost after a while: the kubelet then
+        # kills it and says so, as it does of a container it cannot find.
         with contextlib.suppress(OSError):
-            # A worker killed since it asked cannot hear the answer; the requests behind it still count.
-            sock.sendall(str(pid).encode())
+            _write_json(
+                pid_file,
+                {
+                    "shim": host.pid,
+                    "shimStart": host.start,
+                    "shared": not host.dedicated,
+                    "pid": self.pid,
+                    "startedAt": self.started,
+                    "limits": placement.notes if placement and spec.limits and spec.limits.any() else [],
+                },
+                durable=False,  # pids mean nothing after a reboot
+            )
+        host.notices.add(spec.notify)
+        return True
+
+    def read(self, fd: int, host: Host) -> None:
+        stream = self.streams.get(fd)
+        if stream is None or self.logger is None:
+            return
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if chunk:
+            self.logger.write(stream, chunk)
+        else:
+            self.logger.flush(stream)
+            del self.streams[fd]
+            host.forget(fd)
+
+    def stop_asked(self) -> bool:
+        _, _, _, stop_file = _paths(self.spec.run_dir, self.spec.key)
+        return stop_file.exists()
+
+    def asked_grace(self) -> float:
+        _, _, _, stop_file = _paths(self.spec.run_dir, self.spec.key)
+        data = _read_json(stop_file)
+        if data and isinstance(data.get("grace"), (int, float)):
+            return float(data["grace"])
+        return self.spec.grace
+
+    def stop(self, host: Host, grace: float) -> None:
+        """SIGTERM to every process of the container now, SIGKILL after the grace period."""
+        if self.stopping or self.status is not None:
+            return
+        self.stopping = True
+        self.kill(signal.SIGTERM, host)
+        self.kill_at = time.time() + max(grace, MIN_GRACE_PERIOD if grace > 0 else 0.0)
+
+    def exited(self, status: int, host: Host) -> None:
+        self.status, self.finished = status, time.time()
+        if self.proc is not None:
+            self.proc.returncode = status  # reaped here: the Popen must not wait for it later
+        # The container ends with its main process: whatever it left behind goes with it.
+        self.kill(signal.SIGKILL, host, group=False)
+        self.kill_at = None
+        self.drain_until = self.finished + 2.0
+        host.ending.append(self)
+
+    def kill(self, sig: int, host: Host, group: bool = True) -> None:
+        """Signal every process of the container: its process group, every process in its cgroup, and
+        in a shim of its own, every descendant of the shim (double-forked daemons included: as a
+        subreaper the shim inherits them). A graceful signal reaches each process once; SIGKILL
+        repeats until none is left."""
+        from kjob import cgroups
+
+        if sig != signal.SIGKILL:
+            # Once each, so a handler (a `trap ... TERM`) runs once, as with one signal from the kubelet.
+            targets = {*cgroups.procs(self.placement)}
+            if self.status is None:
+                targets |= {self.pid, *descendants(self.pid)}
+            if host.dedicated:
+                targets |= set(descendants(host.pid))
+            for pid in sorted(targets):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, sig)
+            return
+        if group and self.status is None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.pid, sig)
+        # The cgroup holds every process of the run, even one that left the process tree.
+        cgroups.kill(self.placement, sig)
+        if not host.dedicated:
+            return
+        for _ in range(100):
+            if not host._reap():
+                # A subreaper without children has no descendants either (an orphan would have come to
+                # it): no need to scan all of /proc, which costs milliseconds with many processes.
+                return
+            pids = descendants(host.pid)
+            if not pids:
+                return
+            for pid in pids:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, sig)
+            time.sleep(0.01)
+
+    def finish(self, host: Host) -> dict[str, Any]:
+        """Close the run's output and cgroups; its exit record."""
+        from kjob import cgroups
+
+        assert self.logger is not None or self.start_error
+        for fd, stream in list(self.streams.items()):
+            if self.logger is not None:
+                self.logger.flush(stream)
+            host.forget(fd)
+        self.streams = {}
+        if self.logger is not None:
+            self.logger.close()
+        oom = cgroups.oom_killed(self.placement)
+        cgroups.remove(self.placement)
+        if self.start_error:
+            record = _exit_record(128, None, "StartError", self.start_error, self.finished)
+        else:
+            code, signum = _decode_status(self.status)
+            reason = "Completed" if code == 0 else ("OOMKilled" if oom and code == 137 else "Error")
+            record = _exit_record(code, signum, reason, "", self.finished)
+        record["startedAt"] = self.started
+        return record
+
+
+def _make_dirs(path: Path) -> None:
+    """`mkdir -p` of a directory whose parent is most often new too: two mkdirs, where trying the
+    directory first costs a failed one more (each costs ~0.1 ms on a busy filesystem)."""
+    for directory in (path.parent, path):
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            os.makedirs(path, 0o700, exist_ok=True)
+            return
+
+
+def _rlimit(placement: Any) -> Any:
+    """A memory limit no cgroup could take is set in the container's process before its exec."""
+    limit = getattr(placement, "rlimit_memory", None)
+    if limit is None:
+        return None
+
+    def apply() -> None:
+        import resource
+
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    return apply
 
 
 def _exit_record(code: int, signum: int | None, reason: str, message: str, finished: float) -> dict[str, Any]:
@@ -348,147 +793,23 @@ def _set_subreaper() -> None:
     with contextlib.suppress(Exception):
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-        libc.prctl(PR_SET_NAME, b"kjob-shim", 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def _shim_main(spec: RunSpec) -> None:
-    os.setsid()
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGHUP, signal.SIGPIPE):
-        signal.signal(sig, signal.SIG_DFL)
-    # Drop every descriptor inherited from the worker, above all its singleton lock.
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.closerange(3, devnull)
-    os.closerange(devnull + 1, 65536)
-    _set_subreaper()
-    _, pid_file, exit_file, stop_file = _paths(spec.run_dir, spec.key)
-
-    spec.log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    logger = LogWriter(spec.log_path)
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    exec_r, exec_w = os.pipe2(os.O_CLOEXEC)
-
-    # Signals reach the shim's loop through a pipe, so no handler runs in the middle of a write.
-    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-    signal.set_wakeup_fd(wake_w)
-    stop_requested = False
-
-    def on_term(signum: int, frame: Any) -> None:
-        nonlocal stop_requested
-        stop_requested = True
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGCHLD, lambda s, f: None)
-
-    from kjob import cgroups
-
-    placement: cgroups.Placement | None = None
+def _set_process_name(name: bytes) -> None:
     with contextlib.suppress(Exception):
-        placement = cgroups.create(spec.run_id, spec.limits or cgroups.Limits())
+        import ctypes
 
-    if spec.make_cwd:
-        with contextlib.suppress(OSError):  # if it cannot be made, chdir says so as runc would
-            os.makedirs(spec.cwd, mode=0o700, exist_ok=True)
-    started = time.time()
-    child = os.fork()
-    if child == 0:
-        try:
-            os.setpgid(0, 0)
-            cgroups.join(placement)
-            os.umask(0o022)  # the container's files are made as in any container, not kjob's private way
-            os.dup2(out_w, 1)
-            os.dup2(err_w, 2)
-            for fd in (out_r, out_w, err_r, err_w, exec_r, wake_r, wake_w):
-                os.close(fd)
-            signal.set_wakeup_fd(-1)
-            for sig in (signal.SIGTERM, signal.SIGCHLD):
-                signal.signal(sig, signal.SIG_DFL)
-            os.chdir(spec.cwd)
-            os.execvpe(spec.argv[0], spec.argv, spec.env)
-        except BaseException as e:
-            msg = _start_error_message(spec, e)
-            with contextlib.suppress(OSError):
-                os.write(exec_w, msg.encode())
-        os._exit(127)
+        ctypes.CDLL(None).prctl(PR_SET_NAME, name, 0, 0, 0)
 
-    for fd in (out_w, err_w, exec_w):
-        os.close(fd)
-    _write_json(
-        pid_file,
-        {
-            "shim": os.getpid(),
-            "shimStart": process_start_time(os.getpid()),
-            "pid": child,
-            "startedAt": started,
-            "limits": placement.notes if placement and spec.limits and spec.limits.any() else [],
-        },
-        durable=False,  # pids mean nothing after a reboot
-    )
-    start_error = _read_all(exec_r)
-    os.close(exec_r)
-    _notify(spec.notify)
 
-    streams = {out_r: "stdout", err_r: "stderr"}
-    for fd in streams:
-        os.set_blocking(fd, False)
-    reaper = _Reaper(child, placement)
-    kill_deadline: float | None = None
-    while True:
-        timeout = None if kill_deadline is None else max(0.0, kill_deadline - time.time())
-        readable = _select([*streams, wake_r], timeout)
-        for fd in readable:
-            if fd == wake_r:
-                with contextlib.suppress(OSError):
-                    os.read(wake_r, 4096)
-                continue
-            chunk = _read_chunk(fd)
-            if chunk is None:
-                continue
-            if chunk:
-                logger.write(streams[fd], chunk)
-            else:
-                logger.flush(streams[fd])
-                os.close(fd)
-                del streams[fd]
-        reaper.reap()
-        if stop_requested and kill_deadline is None and reaper.status is None:
-            grace = spec.grace
-            data = _read_json(stop_file)
-            if data and isinstance(data.get("grace"), (int, float)):
-                grace = float(data["grace"])
-            kill_tree(signal.SIGTERM, reaper)
-            kill_deadline = time.time() + max(grace, MIN_GRACE_PERIOD if grace > 0 else 0.0)
-        if kill_deadline is not None and time.time() >= kill_deadline and reaper.status is None:
-            kill_tree(signal.SIGKILL, reaper)
-            kill_deadline = time.time() + 3600
-        if reaper.status is not None or reaper.no_children:
-            break
-    finished = time.time()
-    # The container ends with its main process: whatever it left behind goes with it.
-    kill_tree(signal.SIGKILL, reaper, group=False)
-    _drain(streams, logger)
-    logger.close()
-    oom = cgroups.oom_killed(placement)
-    cgroups.remove(placement)
-    if start_error:
-        record = _exit_record(128, None, "StartError", start_error, finished)
-    else:
-        code, signum = _decode_status(reaper.status)
-        reason = "Completed" if code == 0 else ("OOMKilled" if oom and code == 137 else "Error")
-        record = _exit_record(code, signum, reason, "", finished)
-    record["startedAt"] = started
-    # A full disk must not lose the result: keep trying while the container's exit is the only news.
-    for _ in range(EXIT_RECORD_TRIES):
-        try:
-            _write_json(exit_file, record)
-            break
-        except OSError:
-            time.sleep(0.5)
-    _notify(spec.notify)
+def _log_exception(what: str) -> None:
+    import traceback
+
+    with contextlib.suppress(Exception):
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+        sys.stderr.write(f"{stamp} {what} failed (pid {os.getpid()}):\n{traceback.format_exc()}")
+        sys.stderr.flush()
 
 
 def _notify(path: str) -> None:
@@ -512,83 +833,6 @@ def _start_error_message(spec: RunSpec, e: BaseException) -> str:
     if isinstance(e, PermissionError):
         return base + f'exec: "{spec.argv[0]}": permission denied: unknown'
     return base + f"{e}: unknown"
-
-
-def _select(fds: list[int], timeout: float | None) -> list[int]:
-    while True:
-        try:
-            return select.select(fds, [], [], timeout)[0]  # type: ignore[no-any-return]
-        except InterruptedError:
-            continue
-
-
-def _read_chunk(fd: int) -> bytes | None:
-    try:
-        return os.read(fd, 65536)
-    except BlockingIOError:
-        return None  # nothing to read right now
-    except OSError:
-        return b""
-
-
-def _read_all(fd: int) -> str:
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 4096)
-        except InterruptedError:
-            continue
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks).decode(errors="replace")
-
-
-def _drain(streams: dict[int, str], logger: LogWriter) -> None:
-    deadline = time.time() + 2.0
-    while streams and time.time() < deadline:
-        readable = _select(list(streams), 0.1)
-        for fd in readable:
-            try:
-                chunk = os.read(fd, 65536)
-            except BlockingIOError:
-                continue
-            except OSError:
-                chunk = b""
-            if chunk:
-                logger.write(streams[fd], chunk)
-            else:
-                logger.flush(streams[fd])
-                os.close(fd)
-                del streams[fd]
-    for fd, stream in list(streams.items()):
-        logger.flush(stream)
-        os.close(fd)
-
-
-class _Reaper:
-    """Reaps every exited child (as a subreaper the shim inherits orphans) and keeps the main one's status."""
-
-    def __init__(self, main: int, placement: Any = None) -> None:
-        self.main = main
-        self.placement = placement
-        self.status: int | None = None
-        self.no_children = False
-
-    def reap(self) -> None:
-        while True:
-            try:
-                pid, st = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                # No child left at all: if the main one's status was never seen, it never will be.
-                self.no_children = True
-                return
-            except InterruptedError:
-                continue
-            if pid == 0:
-                return
-            if pid == self.main:
-                self.status = st
 
 
 def _decode_status(status: int | None) -> tuple[int, int | None]:
@@ -625,41 +869,8 @@ def descendants(root: int) -> list[int]:
     return out
 
 
-def kill_tree(sig: int, reaper: _Reaper, group: bool = True) -> None:
-    """Signal every process of the container: its process group, every descendant of this shim
-    (double-forked daemons included: as a subreaper the shim inherits them) and every process in
-    its cgroup. A graceful signal reaches each process once; SIGKILL repeats until none is left."""
-    from kjob import cgroups
-
-    if sig != signal.SIGKILL:
-        # Once each, so a handler (a `trap ... TERM`) runs once, as with one signal from the kubelet.
-        targets = {*descendants(os.getpid()), *cgroups.procs(reaper.placement)}
-        for pid in sorted(targets):
-            with contextlib.suppress(OSError):
-                os.kill(pid, sig)
-        return
-    if group:
-        with contextlib.suppress(OSError):
-            os.killpg(reaper.main, sig)
-    # The cgroup holds every process of the run, even one that left the process tree.
-    cgroups.kill(reaper.placement, sig)
-    for _ in range(100):
-        reaper.reap()
-        if reaper.no_children:
-            # A subreaper without children has no descendants either (an orphan would have come to
-            # it): no need to scan all of /proc, which costs milliseconds with many processes.
-            return
-        pids = descendants(os.getpid())
-        if not pids:
-            return
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, sig)
-        time.sleep(0.01)
-
-
 def request_stop(run_dir: Path, container: str, attempt: int, grace: float) -> bool:
-    """Ask a running shim to stop its container: SIGTERM now, SIGKILL after `grace` seconds."""
+    """Ask the host of a running container to stop it: SIGTERM now, SIGKILL after `grace` seconds."""
     state = read_state(run_dir, container, attempt)
     if state.exit is not None or not shim_alive(state):
         return False
@@ -667,7 +878,8 @@ def request_stop(run_dir: Path, container: str, attempt: int, grace: float) -> b
     with contextlib.suppress(OSError):
         _write_json(stop_file, {"grace": grace}, durable=False)  # read by a live shim only
     try:
-        os.kill(state.shim_pid or 0, signal.SIGTERM)
+        # A launcher's SIGTERM would stop all its runs: SIGUSR1 has it look for stop files.
+        os.kill(state.shim_pid or 0, signal.SIGUSR1 if state.shared else signal.SIGTERM)
     except OSError:
         return False
     return True

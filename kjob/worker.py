@@ -178,7 +178,8 @@ class Worker:
         self.node = socket.gethostname()
         self.selector: Any = None
         self.sock: Any = None
-        self.pidfds: dict[int, int] = {}  # shim pid -> pidfd
+        self.pidfds: dict[int, int] = {}  # pid of a process hosting containers -> pidfd
+        self.shims: set[int] = set()  # those of them that are shims
         self.stopping: dict[str, set[str]] = {}  # pod uid -> containers told to stop
         self.events: dict[tuple[str, ...], str] = {}  # aggregation key -> event name
         self.due: float | None = None
@@ -277,7 +278,7 @@ class Worker:
                         self.last_change = time.monotonic()
                     # The pass's writes are on disk now (cached() flushed them): start its containers.
                     self.start_launches()
-                    if work or self.pidfds:
+                    if work or self.shims:
                         self.idle_since = None
                     elif self.idle_since is None or time.time() < self.idle_since + LINGER:
                         self.idle_since = self.idle_since or time.time()
@@ -332,6 +333,7 @@ class Worker:
                 self._shim_exited(key.data)
 
     def _shim_exited(self, pid: int) -> None:
+        self.shims.discard(pid)
         fd = self.pidfds.pop(pid, None)
         if fd is not None:
             with contextlib.suppress(KeyError, ValueError):
@@ -355,7 +357,7 @@ class Worker:
     def watch_launched(self) -> None:
         fd = self.launcher.fileno()
         for pid in self.launcher.replies():
-            self.watch_shim(pid)
+            self.watch_shim(pid, shared=pid == self.launcher.pid)
         self._forget_launcher(fd)
 
     def _forget_launcher(self, fd: int) -> None:
@@ -364,9 +366,14 @@ class Worker:
             with contextlib.suppress(KeyError, ValueError):
                 self.selector.unregister(fd)
 
-    def watch_shim(self, pid: int) -> None:
+    def watch_shim(self, pid: int, shared: bool = False) -> None:
+        """Wake up when a process hosting containers ends. A shim keeps the worker from exiting while
+        it lives; a launcher (shared) does not: it lives as long as its worker, and then as long as
+        its runs, of which the pods tell."""
         import selectors
 
+        if not shared:
+            self.shims.add(pid)
         if pid in self.pidfds:
             return
         try:
@@ -613,7 +620,7 @@ class Worker:
                 if asked is not None:
                     state = runtime.RunState(launched=True, launched_at=asked)
             if state.exit is None and state.shim_pid and runtime.shim_alive(state):
-                self.watch_shim(state.shim_pid)
+                self.watch_shim(state.shim_pid, state.shared)
             return state
 
         stopping = self.stopping.setdefault(uid_of(pod), set())

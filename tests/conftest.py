@@ -38,9 +38,14 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     stop_everything(path)
 
 
+# The processes that host containers: a launcher (most runs) and shims (a run each). Forks of the
+# worker, they carry its command line; their SIGTERM stops their containers before they exit.
+HOSTS = ("kjob-launcher", "kjob-shim")
+
+
 def stop_everything(path: Path) -> None:
-    """Stop every worker and shim of a state directory (shims are forks of the worker, so both carry
-    its command line), including a worker that a command started just before the test ended."""
+    """Stop every worker, launcher and shim of a state directory, including a worker that a command
+    started just before the test ended."""
     for _ in range(3):
         procs = [pid for pid in _pids_of(path)]
         if not procs:
@@ -48,9 +53,8 @@ def stop_everything(path: Path) -> None:
             procs = _pids_of(path)
             if not procs:
                 return
-        shims = [p for p in procs if _comm(p) == "kjob-shim"]
+        shims = [p for p in procs if _comm(p) in HOSTS]
         for pid in shims:
-            # A shim's SIGTERM stops its whole container tree before the shim exits.
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
         for pid in procs:

@@ -1,4 +1,5 @@
-"""The worker's processes: the launcher that forks shims, and a worker that waits a little for more work."""
+"""The worker's processes: the launcher that hosts container runs, and a worker that waits a little for more
+work."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from kjob.runtime import Launcher, RunSpec, process_start_time, read_state, shim_alive
+from kjob.cgroups import can_enter
+from kjob.runtime import Launcher, RunSpec, process_start_time, read_state, request_stop, shim_alive
 from kjob.worker import LINGER
 from tests.conftest import job_manifest
+
+# Whether this machine lets the launcher start runs in their cgroups (then it hosts them itself).
+HOSTED = can_enter()
 
 
 def spec(tmp_path: Path, script: str, name: str = "c") -> RunSpec:
@@ -69,22 +74,93 @@ def launcher():  # type: ignore[no-untyped-def]
     started.close()
     if pid:
         with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)  # its runs stop with it
+        with contextlib.suppress(AssertionError):
+            wait_for("the launcher to stop its runs", lambda: gone(pid), timeout=5)
+        with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
 
 
-def test_shims_come_from_the_launcher_and_record_exits(tmp_path: Path, launcher: Launcher) -> None:
-    runs = [spec(tmp_path, f"exit {i}", name=f"c{i}") for i in range(5)]
+def test_the_launcher_hosts_runs_and_records_exits(tmp_path: Path, launcher: Launcher) -> None:
+    runs = [spec(tmp_path, f"echo out{i}; exit {i}", name=f"c{i}") for i in range(5)]
     assert launcher.launch(runs) == []  # nothing forked by the caller itself
     pids = replies(launcher, len(runs))
     assert len(pids) == len(runs)
     for pid in pids:
-        assert pid != launcher.pid and pid != os.getpid()
+        assert pid != os.getpid()
+        # Where it can start a run inside the run's cgroup, the launcher hosts it; else a shim does.
+        assert (pid == launcher.pid) == HOSTED
     for i, run in enumerate(runs):
         state = wait_for("the exit record", lambda run=run: read_state(run.run_dir, run.container, 0).exit)
         assert state["exitCode"] == i
         assert read_state(run.run_dir, run.container, 0).shim_pid in pids
+        assert run.log_path.read_bytes() == f"out{i}\n".encode()
+
+
+hosted_only = pytest.mark.skipif(not HOSTED, reason="cgroups cannot be entered here: every run has a shim")
+
+
+@hosted_only
+def test_a_hosted_run_is_stopped_alone(tmp_path: Path, launcher: Launcher) -> None:
+    first, second = spec(tmp_path, "sleep 30", name="a"), spec(tmp_path, "sleep 30", name="b")
+    launcher.launch([first, second])
+    assert replies(launcher, 2) == [launcher.pid, launcher.pid]
+    wait_for("both to start", lambda: all(read_state(r.run_dir, r.container, 0).pid for r in (first, second)))
+    assert request_stop(first.run_dir, "a", 0, 30)
+    record = wait_for("the stopped run's exit", lambda: read_state(first.run_dir, "a", 0).exit)
+    assert (record["exitCode"], record["signal"]) == (143, signal.SIGTERM)
+    other = read_state(second.run_dir, "b", 0)
+    assert other.exit is None and not gone(other.pid or 0)
+    assert request_stop(second.run_dir, "b", 0, 0)
+    assert wait_for("the other run's exit", lambda: read_state(second.run_dir, "b", 0).exit)
+
+
+@hosted_only
+def test_a_hosted_runs_leftovers_go_with_it(tmp_path: Path, launcher: Launcher) -> None:
+    """A daemon double-forked into its own session leaves the process tree, not the run's cgroup."""
+    run = spec(tmp_path, "(setsid sh -c 'sleep 300 & echo $! > daemon.pid'); sleep 300 & echo $! > bg.pid")
+    launcher.launch([run])
+    assert replies(launcher, 1) == [launcher.pid]
+    assert wait_for("the exit record", lambda: read_state(run.run_dir, "c", 0).exit)["exitCode"] == 0
+    for name in ("daemon.pid", "bg.pid"):
+        pid = int((tmp_path / name).read_text())
+        wait_for(f"{name} to be gone", lambda pid=pid: gone(pid))
+
+
+@hosted_only
+def test_the_launcher_outlives_its_worker_while_it_hosts_runs(tmp_path: Path) -> None:
+    run = spec(tmp_path, "sleep 0.5; exit 7")
+    read_end, write_end = os.pipe()
+    worker = os.fork()
+    if worker == 0:
+        child = Launcher()
+        child.start()
+        child.launch([run])
+        os.write(write_end, f"{child.pid}\n".encode())
+        os.kill(os.getpid(), signal.SIGKILL)
+    os.close(write_end)
+    launcher_pid = int(os.read(read_end, 64))
+    os.close(read_end)
+    os.waitpid(worker, 0)
+    assert wait_for("the exit record", lambda: read_state(run.run_dir, "c", 0).exit)["exitCode"] == 7
+    assert read_state(run.run_dir, "c", 0).shim_pid == launcher_pid
+    wait_for("the launcher to exit once its run is done", lambda: gone(launcher_pid))
+
+
+@hosted_only
+def test_sigterm_to_the_launcher_stops_every_run(tmp_path: Path, launcher: Launcher) -> None:
+    runs = [spec(tmp_path, "sleep 300", name=f"c{i}") for i in range(3)]
+    launcher.launch(runs)
+    replies(launcher, len(runs))
+    wait_for("the runs to start", lambda: all(read_state(r.run_dir, r.container, 0).pid for r in runs))
+    assert launcher.pid is not None
+    os.kill(launcher.pid, signal.SIGTERM)
+    for run in runs:
+        record = wait_for("the exit record", lambda run=run: read_state(run.run_dir, run.container, 0).exit)
+        assert record["exitCode"] == 143
+    os.waitpid(launcher.pid, 0)
 
 
 def test_a_run_is_launched_once(tmp_path: Path, launcher: Launcher) -> None:
