@@ -99,6 +99,31 @@ def test_the_launcher_hosts_runs_and_records_exits(tmp_path: Path, launcher: Lau
         assert run.log_path.read_bytes() == f"out{i}\n".encode()
 
 
+def test_a_launcher_that_cannot_contain_runs_gives_each_a_shim(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kjob import cgroups
+
+    monkeypatch.setattr(cgroups, "can_enter", lambda: False)  # inherited by the launcher's fork
+    launcher = Launcher()
+    launcher.start()
+    try:
+        runs = [spec(tmp_path, f"echo out{i}; exit {i}", name=f"c{i}") for i in range(3)]
+        launcher.launch(runs)
+        pids = replies(launcher, len(runs))
+        assert len(pids) == len(runs) and launcher.pid not in pids
+        for i, run in enumerate(runs):
+            record = wait_for(
+                "the exit record", lambda run=run: read_state(run.run_dir, run.container, 0).exit
+            )
+            assert record["exitCode"] == i
+            state = read_state(run.run_dir, run.container, 0)
+            assert state.shim_pid in pids and not state.shared
+            assert run.log_path.read_bytes() == f"out{i}\n".encode()
+    finally:
+        launcher.close()
+
+
 hosted_only = pytest.mark.skipif(not HOSTED, reason="cgroups cannot be entered here: every run has a shim")
 
 
