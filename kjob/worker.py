@@ -234,12 +234,9 @@ class Worker:
         if not self.acquire():
             return 0
         _set_process_name(b"kjob-worker")
-        from kjob.runtime import Launcher
-
-        # Forked now, while the worker is small: see Launcher.
-        self.launcher = Launcher()
-        self.launcher.start()
         self.selector = selectors.DefaultSelector()
+        # Forked now, while the worker is small: see Launcher.
+        self.start_launcher()
         sock_path = self.store.home / SOCKET_NAME
         with contextlib.suppress(FileNotFoundError):
             sock_path.unlink()
@@ -247,7 +244,6 @@ class Worker:
         self.sock.bind(str(sock_path))
         self.sock.setblocking(False)
         self.selector.register(self.sock, selectors.EVENT_READ, "nudge")
-        self.selector.register(self.launcher.fileno(), selectors.EVENT_READ, "launcher")
         self._load_events()
         log(f"worker {os.getpid()} started for {self.store.home}")
         try:
@@ -342,6 +338,15 @@ class Worker:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
 
+    def start_launcher(self) -> None:
+        import selectors
+
+        from kjob.runtime import Launcher
+
+        self.launcher = Launcher()
+        self.launcher.start()
+        self.selector.register(self.launcher.fileno(), selectors.EVENT_READ, "launcher")
+
     def start_launches(self) -> None:
         launches, self.launches = self.launches, []
         if launches:
@@ -349,15 +354,20 @@ class Worker:
                 from kjob.runtime import Launcher
 
                 self.launcher = Launcher()  # never started: the shims are forked here
+            elif self.launcher.fileno() < 0 and self.selector is not None:
+                # The launcher was killed, or told to end: a new one hosts the runs from now on
+                # (else the worker would fork a shim for every run).
+                log("the launcher has gone: starting another")
+                self.start_launcher()
             fd = self.launcher.fileno()
             for pid in self.launcher.launch(launches):
                 self.watch_shim(pid)
             self._forget_launcher(fd)
 
     def watch_launched(self) -> None:
-        fd = self.launcher.fileno()
+        fd, own = self.launcher.fileno(), self.launcher.pid
         for pid in self.launcher.replies():
-            self.watch_shim(pid, shared=pid == self.launcher.pid)
+            self.watch_shim(pid, shared=pid == own)
         self._forget_launcher(fd)
 
     def _forget_launcher(self, fd: int) -> None:

@@ -342,3 +342,28 @@ def test_the_worker_never_runs_code_from_the_users_directory(home: Path, tmp_pat
     done = run("wait", "--for=condition=complete", "job/safe", "--timeout=30s")
     assert done.returncode == 0, done.stderr
     assert not marker.exists()
+
+
+def _launchers(home: Path) -> list[int]:
+    from tests.conftest import _comm, _pids_of
+
+    return [pid for pid in _pids_of(home) if _comm(pid) == "kjob-launcher"]
+
+
+def test_a_killed_launcher_is_replaced(kjob_proc, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Its runs are lost, as on a node whose runtime died; the pods after them get a new launcher."""
+    monkeypatch.setenv("KJOB_BACKOFF_SCALE", "0.01")  # the lost run's pod fails: no 10 s back-off here
+    manifest = job_manifest("relaunch", "sleep 0.3", completions=6, parallelism=1, backoffLimit=6)
+    assert kjob_proc("create", "-f", "-", input=manifest).exit_code == 0
+    first = wait_for("a launcher", lambda: _launchers(home))[0]
+    wait_for("a run it hosts", lambda: any(p.stat().st_size for p in (home / "run").glob("*/c.0.pid")))
+    os.kill(first, signal.SIGKILL)
+    done = kjob_proc("wait", "--for=condition=complete", "job/relaunch", "--timeout=60s")
+    assert done.exit_code == 0, done.stderr
+    hosts = {
+        read_state(run_dir, "c", 0).shim_pid
+        for run_dir in (home / "run").iterdir()
+        if (run_dir / "c.0.pid").exists()
+    }
+    if HOSTED:
+        assert len(hosts) == 2 and first in hosts  # the killed one, and the one after it: no shims
