@@ -363,7 +363,9 @@ def test_managed_by_another_controller_is_left_alone(k: Cluster) -> None:
 
 def test_ttl_deletes_the_finished_job_and_its_pods(k: Cluster) -> None:
     k.create(job("ttl", SUCCEED, spec="ttlSecondsAfterFinished: 1"))
-    k.wait("ttl", "complete")
+    # Not k.wait(), which reads the job afterwards: a second after it completes it may be gone already.
+    done = k.kjob("wait", "--for=condition=complete", "job/ttl", "--timeout=60s")
+    assert done.exit_code == 0, done.stderr
     wait_until(lambda: k.kjob("get", "job", "ttl").exit_code == 1, timeout=10)
     wait_until(lambda: k.pods("ttl") == [])
 
