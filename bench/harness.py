@@ -346,8 +346,8 @@ def pss_kb(pid: int) -> int:
 
 
 def pids_of(home: Path, prefix: bool = False) -> list[int]:
-    """Live processes whose command line is `... kjob.worker <home>` (workers and their shims); with
-    `prefix`, any state directory under `home`."""
+    """Live processes whose command line is `... kjob.worker <home>` (workers, and the launchers and
+    shims they fork); with `prefix`, any state directory under `home`."""
     needle = str(home).encode()
     out = []
     for entry in os.listdir("/proc"):
@@ -393,19 +393,19 @@ def stop_everything(home: Path, prefix: bool = False) -> None:
         procs = pids_of(home, prefix)
         if not procs:
             return
-        shims = [p for p in procs if comm(p) in HOSTS]
-        for pid in shims:
+        hosts = [p for p in procs if comm(p) in HOSTS]
+        for pid in hosts:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
         for pid in procs:
-            if pid not in shims:
+            if pid not in hosts:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
         deadline = time.time() + 5
-        while shims and time.time() < deadline:
-            shims = [p for p in shims if alive(p)]
+        while hosts and time.time() < deadline:
+            hosts = [p for p in hosts if alive(p)]
             time.sleep(0.02)
-        for pid in shims:
+        for pid in hosts:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
 

@@ -176,7 +176,7 @@ def _v1(controller: str, run_id: str, placement: Placement) -> bool:
 
 
 def find(run_id: str) -> Placement:
-    """The cgroups a run was given, found by name (for a run whose shim is gone)."""
+    """The cgroups a run was given, found by name (for a run whose host, launcher or shim, is gone)."""
     placement = Placement()
     for root in V2_ROOTS:
         directory = os.path.join(root, PARENT, run_id)

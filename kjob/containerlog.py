@@ -1,4 +1,4 @@
-"""A container run's log on disk: the shim's writer (the output bytes and an index of their chunks) and the
+"""A container run's log on disk: the writer's side (the output bytes and an index of their chunks) and the
 kubelet's reading of it (tail, since, timestamps, byte limits), in this format and in the older CRI one."""
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from kjob.objects import format_time_nano
 
 # Format 2 (this module writes it): `<attempt>.log` holds exactly the bytes `kubectl logs` prints, each
 # stream's lines whole, in the order they were read; `<attempt>.index` holds INDEX_MAGIC and one _ENTRY
-# per chunk of the log: (offset, nanoseconds since the epoch, stream), the shim's time of the read that
+# per chunk of the log: (offset, nanoseconds since the epoch, stream), the writer's time of the read that
 # brought it. A record, as the kubelet counts and filters them, ends at each newline and at each chunk's end.
 # Format 1 (older stores; read only): `<attempt>.log` in the kubelet's CRI format, no index beside it.
 INDEX_MAGIC = b"kjob container log index 1\n"
 _ENTRY = struct.Struct("<QqB")
 STREAM_CODES = {"stdout": 1, "stderr": 2}
-# containerd cuts a line longer than this into partial records; the shim cuts chunks the same way.
+# containerd cuts a line longer than this into partial records; kjob's writer cuts chunks the same way.
 MAX_RECORD = 16 * 1024
 # Log files are read in blocks of this size: the work per byte is what makes `logs` fast.
 BLOCK = 1 << 20
@@ -53,11 +53,11 @@ class LogOptions:
     limit_bytes: int = 0  # 0 = no limit
 
 
-# ---------------------------------------------------------------- writing (the shim)
+# ---------------------------------------------------------------- writing (the run's host)
 
 
 def chunk_starts(buf: bytes) -> tuple[list[int], int]:
-    """How the shim writes `buf` (a stream's held-back bytes and what was read after them): where each of
+    """How the writer stores `buf` (a stream's held-back bytes and what was read after them): where each of
     its chunks starts, and where the part that waits for its newline begins. Whole lines go out together;
     a line longer than MAX_RECORD goes out in pieces that are chunks of their own, as containerd writes
     partial records; the rest of a line waits, unless it is longer than MAX_RECORD too."""
@@ -96,8 +96,8 @@ def _write_at(fd: int, data: bytes, offset: int) -> int:
 
 
 class LogWriter:
-    """The shim's side of one run's log. A full disk loses chunks (the run and its log go on); the index
-    always matches the log, so what is there reads right."""
+    """The writing side of one run's log, in the process hosting the run. A full disk loses chunks (the
+    run and its log go on); the index always matches the log, so what is there reads right."""
 
     def __init__(self, path: Path, clock: Callable[[], int] = time.time_ns) -> None:
         # The index is made first: a reader that finds the log then finds the index, and knows the format.
@@ -188,7 +188,7 @@ def open_log(path: Path, options: LogOptions, offset: int | None = None) -> RunL
     `options.tail`, or at `offset` to go on from an earlier reader's `offset` (plain output only)."""
     with contextlib.ExitStack() as opened:
         file = opened.enter_context(open(path, "rb", buffering=0))
-        # The log is opened first: the shim makes the index before it, so a missing index means format 1.
+        # The log is opened first: the writer makes the index before it, so a missing index means format 1.
         try:
             index = opened.enter_context(open(index_path(path), "rb", buffering=0))
         except FileNotFoundError:
@@ -315,7 +315,7 @@ class RawLog:
             if len(data) < len(INDEX_MAGIC):
                 return
             head = data[: len(INDEX_MAGIC)]
-            # All zeros: the shim could not write the header (a full disk), and went on with the entries.
+            # All zeros: the writer could not write the header (a full disk), and went on with the entries.
             if head != INDEX_MAGIC and head.strip(b"\0"):
                 raise PlainError(f"{self.index.name}: not a log index this kjob can read")
             data = data[len(INDEX_MAGIC) :]

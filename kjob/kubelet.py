@@ -18,7 +18,7 @@ LOOPBACK = "127.0.0.1"
 # CrashLoopBackOff: restarts after the first wait 10 s, doubling up to 5 minutes.
 RESTART_BACKOFF = 10.0
 MAX_RESTART_BACKOFF = 300.0
-# A launched run whose shim never reported back within this long is taken as lost.
+# A launched run whose host (launcher or shim) never reported back within this long is taken as lost.
 LAUNCH_TIMEOUT = 10.0
 
 
@@ -56,7 +56,7 @@ class PodSync:
     # Containers whose current attempt has a run (launched earlier or in this pass).
     launched: set[str] = field(default_factory=set)
     backoff_scale: float = 1.0
-    # Runs whose shim vanished without a word: whatever is left of them must be killed.
+    # Runs whose host vanished without a word: whatever is left of them must be killed.
     lost: list[tuple[str, int]] = field(default_factory=list)
 
     def wake_at(self, when: float) -> None:
@@ -251,7 +251,7 @@ def _observe(pod: Obj, cs: Obj, observe: Observe, now: float, result: PodSync, i
         if run.pid is None:
             result.wake_at(launched_at + LAUNCH_TIMEOUT)
         return
-    # The shim is gone without a word: the kubelet's answer when a container cannot be found.
+    # The run's host is gone without a word: the kubelet's answer when a container cannot be found.
     result.lost.append((cs["name"], attempt))
     cs["state"] = {
         "terminated": {
@@ -306,7 +306,7 @@ def _mark_launch(
     result.launch.append(Launch(name, attempt, init))
     result.launched.add(name)
     cs["restartCount"] = attempt
-    # Until the shim reports the process started, the new run is being created.
+    # Until its host reports the process started, the new run is being created.
     cs["state"] = {"waiting": {"reason": "ContainerCreating"}}
     cs["ready"] = False
 

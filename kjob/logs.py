@@ -335,7 +335,7 @@ def resolve_run(store: Store, request: LogRequest, previous: bool) -> Path:
         if attempt is None:
             raise BadRequest(f'container "{container}" in pod "{pod_name}" is terminated')
     else:
-        # The status can lag the shim by one worker pass: a run whose log exists has started.
+        # The status can lag the run's host by one worker pass: a run whose log exists has started.
         if worker.log_path(store, pod, container, restarts).exists():
             attempt = restarts
         elif last is not None:
@@ -350,7 +350,7 @@ def resolve_run(store: Store, request: LogRequest, previous: bool) -> Path:
     request.attempt = attempt
     path = worker.log_path(store, pod, container, attempt)
     if not path.exists():
-        # A run is recorded but its shim never wrote: the kubelet's answer for a log it cannot open.
+        # A run is recorded but its host never wrote: the kubelet's answer for a log it cannot open.
         reason = ((state.get("waiting") or {}).get("reason")) or "ContainerCreating"
         raise BadRequest(f'container "{container}" in pod "{pod_name}" is waiting to start: {reason}')
     return path
@@ -509,7 +509,8 @@ def _follow(store: Store, streams: list[_Stream], out: IO[bytes]) -> None:
         while active:
             ended = {id(s) for s in active if check and run_ended(store, s.request)}
             for s in active:
-                # A run seen ended has written its last byte (the shim closes the log before it exits).
+                # A run seen ended has written its last byte (its host closes the log before it
+                # records the exit).
                 s.pump(out, final=id(s) in ended)
             out.flush()
             active = [s for s in active if not s.done]

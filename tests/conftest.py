@@ -30,7 +30,7 @@ class Result:
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A fresh KJOB_HOME; on teardown every worker, shim and container of it is stopped."""
+    """A fresh KJOB_HOME; on teardown every worker, launcher, shim and container of it is stopped."""
     path = tmp_path / "kjob-home"
     monkeypatch.setenv("KJOB_HOME", str(path))
     monkeypatch.delenv("KJOB_NAMESPACE", raising=False)
@@ -53,19 +53,19 @@ def stop_everything(path: Path) -> None:
             procs = _pids_of(path)
             if not procs:
                 return
-        shims = [p for p in procs if _comm(p) in HOSTS]
-        for pid in shims:
+        hosts = [p for p in procs if _comm(p) in HOSTS]
+        for pid in hosts:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
         for pid in procs:
-            if pid not in shims:
+            if pid not in hosts:
                 with contextlib.suppress(OSError):
                     os.kill(pid, signal.SIGKILL)
         deadline = time.time() + 5
-        while shims and time.time() < deadline:
-            shims = [p for p in shims if _alive(p)]
+        while hosts and time.time() < deadline:
+            hosts = [p for p in hosts if _alive(p)]
             time.sleep(0.02)
-        for pid in shims:
+        for pid in hosts:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
 
