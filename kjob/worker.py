@@ -503,11 +503,7 @@ class Worker:
         # -- the job controller
         for job in [j for j in job_uids.values() if not is_deleting(j)]:
             # The kubelet may have changed or removed pods above: take them as they are now.
-            owned = [
-                current
-                for p in pods_by_job.get(uid_of(job), [])
-                if (current := store.get("pods", namespace_of(p), name_of(p))) is not None
-            ]
+            owned = store.current("pods", pods_by_job.get(uid_of(job), []))
             if self._sync_job(job, owned, now, controller):
                 changed = True
             current = store.get("jobs", namespace_of(job), name_of(job))

@@ -435,6 +435,23 @@ def test_a_cached_span_makes_its_reserved_versions_durable_before_any_object_lan
     assert seen[0] == "counter"  # the reservation, written before the sync
 
 
+def test_current_gives_objects_as_a_cached_span_holds_them_now(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.lock():
+        for name in ("a", "b", "c", "d"):
+            store.create("jobs", job(name))
+    with store.lock(), store.cached():
+        listed = [store.must_get("jobs", "default", name) for name in ("a", "b", "c")]
+        changed = dict(listed[0], spec={"changed": True})
+        store.update("jobs", changed)
+        store.delete("jobs", "default", "b")
+        # "d" was not read in this span: current() reads it as get() would; "never" does not exist.
+        now = store.current("jobs", [*listed, job("d"), job("never")])
+        assert [o["metadata"]["name"] for o in now] == ["a", "c", "d"]
+        assert now[0]["spec"] == {"changed": True} and now[1] is listed[2]
+    assert [o["metadata"]["name"] for o in store.current("jobs", listed)] == ["a", "c"]  # outside a span
+
+
 def test_a_cached_span_counts_on_in_memory_and_stores_the_counter_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
