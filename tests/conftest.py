@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import json
 import os
@@ -145,6 +146,25 @@ def wait_until(predicate: Callable[[], object], timeout: float = 20.0, interval:
         if time.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         time.sleep(interval)
+
+
+def modules_loaded_by(
+    args: list[str], home: Path | str, watched: set[str]
+) -> tuple[list[str], list[str], str]:
+    """Run kjob with `args` in a fresh interpreter: which of the `watched` modules it imported (those
+    loaded before kjob was are not counted), then the lines kjob printed and its stderr."""
+    code = (
+        f"import sys; before = set(sys.modules); from kjob.cli import run; run({args!r}); "
+        f"print(sorted(set({sorted(watched)!r}) & (set(sys.modules) - before)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KJOB_HOME": str(home)},
+    )
+    *printed, loaded = out.stdout.splitlines() or ["['<nothing printed>']"]
+    return ast.literal_eval(loaded), printed, out.stderr
 
 
 def write_manifest(directory: Path, text: str, name: str = "job.yaml") -> Path:

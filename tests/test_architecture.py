@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.conftest import modules_loaded_by
 
 KJOB = Path(__file__).resolve().parent.parent / "kjob"
 
@@ -50,15 +50,9 @@ def test_the_cli_reaches_the_worker_only_through_ensure_running() -> None:
 
 
 def test_a_read_command_imports_no_heavy_module() -> None:
-    code = (
-        "import sys; from kjob.cli import run; run(['get', 'jobs']); "
-        "heavy = {'yaml', 'jsonschema', 'kjob.manifest', 'kjob.commands', 'kjob.worker'} & set(sys.modules); "
-        "print(sorted(heavy))"
+    loaded, _, stderr = modules_loaded_by(
+        ["get", "jobs"],
+        "/nonexistent-kjob-home",
+        {"yaml", "jsonschema", "kjob.manifest", "kjob.commands", "kjob.worker"},
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={"KJOB_HOME": "/nonexistent-kjob-home"},
-    )
-    assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
+    assert loaded == [], stderr

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kjob.cli import base as cli
-from tests.conftest import job_manifest, wait_until, write_manifest
+from tests.conftest import job_manifest, modules_loaded_by, wait_until, write_manifest
 
 
 def test_create_prints_created_and_stores_api_shape(kjob, home: Path, tmp_path: Path) -> None:
@@ -293,18 +290,11 @@ def test_get_of_finished_work_imports_neither_the_worker_nor_pathlib(kjob_proc, 
             "pods",
             {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "status": {"phase": "Succeeded"}},
         )
-    code = (
-        "import sys; before = set(sys.modules); from kjob.cli import run; run(['get', 'pods']); "
-        "print(sorted({'pathlib', 'locale', 'dataclasses', 'kjob.commands', 'kjob.worker'} & (set(sys.modules) - before)))"
+    loaded, printed, stderr = modules_loaded_by(
+        ["get", "pods"], home, {"pathlib", "locale", "dataclasses", "kjob.commands", "kjob.worker"}
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "KJOB_HOME": str(home)},
-    )
-    assert out.stdout.splitlines()[-1] == "[]", out.stderr
-    assert out.stdout.splitlines()[1].startswith("p ")
+    assert loaded == [], stderr
+    assert printed[1].startswith("p ")
 
 
 @pytest.mark.parametrize(

@@ -33,7 +33,7 @@ import pytest
 
 from kjob.objects import format_time
 from kjob.store import STORE_FORMAT, Store, atomic_write
-from tests.conftest import wait_until
+from tests.conftest import modules_loaded_by, wait_until
 
 GOLDEN = Path(__file__).parent / "golden" / "get" / "cases.json"
 FAKEAPI = Path("/work/shared/tools/fakeapi.py")
@@ -583,17 +583,12 @@ def test_get_watch_refuses_several_types(kjob) -> None:
 def test_get_jobs_stays_light(tmp_path: Path) -> None:
     """`get jobs` with selectors still imports no YAML, manifest or jsonpath machinery it does not use."""
     seed(tmp_path, world(time.time()))
-    code = (
-        "import sys; from kjob.cli import run; run(['get', 'jobs', '--show-labels', '-L', 'app', '-A']); "
-        "print(sorted({'yaml', 'kjob.manifest', 'kjob.jsonpath', 'kjob.selectors'} & set(sys.modules)))"
+    loaded, _, stderr = modules_loaded_by(
+        ["get", "jobs", "--show-labels", "-L", "app", "-A"],
+        tmp_path,
+        {"yaml", "kjob.manifest", "kjob.jsonpath", "kjob.selectors"},
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "KJOB_HOME": str(tmp_path)},
-    )
-    assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
+    assert loaded == [], stderr
 
 
 def _worker_objects() -> list[tuple[Obj, bool]]:
