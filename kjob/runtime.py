@@ -302,8 +302,6 @@ def _run_key(run_dir: Path, key: str) -> str:
 
 
 def _launcher_main(sock: Any) -> None:
-    import pickle  # noqa: F401  (each request is one; imported once here, inherited by every shim)
-
     fd = sock.fileno()
     # Nothing of the worker's stays open here, above all its singleton lock.
     os.closerange(3, fd)
@@ -312,7 +310,7 @@ def _launcher_main(sock: Any) -> None:
     os.setsid()
     for sig in (signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
-    _set_process_name(b"kjob-launcher")
+    set_process_name(b"kjob-launcher")
     # Each run holds four descriptors here (two pipes, its log and index): a thousand runs need more
     # than the usual soft limit of 1,024. (Containers inherit the raised limit, as under containerd.)
     with contextlib.suppress(ValueError, OSError):
@@ -335,7 +333,7 @@ def _shim_main(spec: RunSpec, placement: Any = None) -> None:
         os.dup2(devnull, fd)
     os.closerange(3, devnull)
     os.closerange(devnull + 1, 65536)
-    _set_process_name(b"kjob-shim")
+    set_process_name(b"kjob-shim")
     _set_subreaper()
     host = Host(None, dedicated=True)
     host.add(spec, placement if placement is not None else _placement(spec))
@@ -798,7 +796,7 @@ def _set_subreaper() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def _set_process_name(name: bytes) -> None:
+def set_process_name(name: bytes) -> None:
     with contextlib.suppress(Exception):
         import ctypes
 

@@ -233,7 +233,9 @@ class Worker:
 
         if not self.acquire():
             return 0
-        _set_process_name(b"kjob-worker")
+        from kjob.runtime import set_process_name
+
+        set_process_name(b"kjob-worker")
         self.selector = selectors.DefaultSelector()
         # Forked now, while the worker is small: see Launcher.
         self.start_launcher()
@@ -859,13 +861,6 @@ def log(message: str) -> None:
     with contextlib.suppress(OSError):
         sys.stderr.write(f"{stamp} {message}\n")
         sys.stderr.flush()
-
-
-def _set_process_name(name: bytes) -> None:
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        ctypes.CDLL(None).prctl(15, name, 0, 0, 0)
 
 
 def main(argv: list[str] | None = None) -> int:
