@@ -208,6 +208,18 @@ def inside(placement: Placement | None) -> Iterator[None]:
             _write(os.path.join(home, "cgroup.procs"), "0")
 
 
+def join(placement: Placement) -> None:
+    """Move the calling process (a shim's container, before its exec) into the run's cgroups, and set
+    the memory rlimit where no cgroup takes the limit."""
+    for directory in placement.directories():
+        _write(os.path.join(directory, "cgroup.procs"), "0")
+    if placement.rlimit_memory is not None:
+        import resource
+
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (placement.rlimit_memory, placement.rlimit_memory))
+
+
 def _homes(directories: list[str]) -> list[str]:
     """The cgroups this process is in now, in the hierarchies of `directories` (<root>/kjob/<run>)."""
     paths: dict[str, str] = {}  # controller ("" for v2) -> path within its hierarchy

@@ -599,8 +599,11 @@ class Run:
         out_r, out_w = os.pipe2(os.O_CLOEXEC)
         err_r, err_w = os.pipe2(os.O_CLOEXEC)
         self.started = time.time()
+        # The launcher steps into the run's cgroup for the spawn and back out (it checked that it may).
+        # A shim may host the run because the launcher could not: its container joins the cgroup itself.
+        step_in = contextlib.nullcontext() if host.dedicated else cgroups.inside(self.placement)
         try:
-            with cgroups.inside(self.placement):
+            with step_in:
                 self.proc = subprocess.Popen(
                     spec.argv,
                     stdin=host.devnull,
@@ -610,7 +613,7 @@ class Run:
                     env=spec.env,
                     umask=0o022,  # the container's files are made as in any container, not kjob's way
                     start_new_session=True,  # its own process group: a stop signals all of it
-                    preexec_fn=_rlimit(self.placement),
+                    preexec_fn=_joining(self.placement) if host.dedicated else None,
                 )
         except (OSError, subprocess.SubprocessError, ValueError) as e:
             self.start_error = _start_error_message(spec, e)
@@ -620,7 +623,6 @@ class Run:
         if self.proc is None:
             os.close(out_r)
             os.close(err_r)
-            self.finished = time.time()
             return False
         self.pid = self.proc.pid
         self.streams = {out_r: "stdout", err_r: "stderr"}
@@ -770,19 +772,18 @@ def _make_dirs(path: Path) -> None:
             return
 
 
-def _rlimit(placement: Any) -> Any:
-    """A memory limit no cgroup could take is set in the container's process before its exec."""
-    limit = getattr(placement, "rlimit_memory", None)
-    if limit is None:
+def _joining(placement: Any) -> Any:
+    """What a shim's container does before its exec: join the run's cgroups, and take a memory limit
+    no cgroup could take as an rlimit (a fork, not a vfork, for it: shims are the rare case)."""
+    if placement is None or not (placement.directories() or placement.rlimit_memory is not None):
         return None
 
-    def apply() -> None:
-        import resource
+    def join() -> None:
+        from kjob import cgroups
 
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        cgroups.join(placement)
 
-    return apply
+    return join
 
 
 def _exit_record(code: int, signum: int | None, reason: str, message: str, finished: float) -> dict[str, Any]:

@@ -130,3 +130,15 @@ def test_descendants_of_a_finished_container_are_killed(tmp_path: Path) -> None:
     reap(launch(s))
     wait_exit(s)
     assert not alive(int((tmp_path / "bg.pid").read_text()))
+
+
+def test_a_shims_container_runs_in_its_cgroup_and_the_shim_does_not(tmp_path: Path) -> None:
+    from kjob.cgroups import can_enter
+
+    if not can_enter():
+        pytest.skip("cgroups cannot be entered here")
+    s = spec(tmp_path, "cat /proc/self/cgroup > cgroup.txt; cat /proc/$PPID/cgroup > shim-cgroup.txt")
+    reap(launch(s))
+    assert wait_exit(s)["exitCode"] == 0
+    assert f"/kjob/{s.run_id}" in (tmp_path / "cgroup.txt").read_text()
+    assert f"/kjob/{s.run_id}" not in (tmp_path / "shim-cgroup.txt").read_text()
