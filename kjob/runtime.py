@@ -28,7 +28,7 @@ PR_SET_CHILD_SUBREAPER = 36
 
 @dataclass
 class RunSpec:
-    """Everything a shim needs to start one run (attempt) of a container."""
+    """Everything a host (the launcher, or a shim) needs to start one run (attempt) of a container."""
 
     run_dir: Path  # <home>/run/<pod-uid>
     container: str
@@ -40,7 +40,7 @@ class RunSpec:
     grace: float
     notify: str = ""  # the worker's wake-up socket, told when the container has started
     limits: Any = None  # cgroups.Limits of the container, if it has any
-    make_cwd: bool = False  # kjob's own working directory for the container, made by the shim
+    make_cwd: bool = False  # kjob's own working directory for the container, made by its host
 
     @property
     def run_id(self) -> str:
@@ -63,7 +63,7 @@ class RunState:
     started_at: float | None = None
     exit: dict[str, Any] | None = None
     limits: list[str] = field(default_factory=list)  # how the run's resource limits are enforced
-    alive: bool | None = None  # whether the shim lived when the files were read (None: not looked)
+    alive: bool | None = None  # whether the run's host lived when the files were read (None: not looked)
     shared: bool = False  # hosted by a launcher among other runs, not by a shim of its own
 
 
@@ -220,9 +220,9 @@ class Launcher:
         self.sock, self.pid = ours, pid
 
     def launch(self, specs: list[RunSpec]) -> list[int]:
-        """Start the runs not launched before. The launcher's replies (shim pids) come later, through
-        replies(), so the worker does not wait for its forks; returns the pids of any shims it had to
-        fork itself, the launcher being gone."""
+        """Start the runs not launched before. The launcher's replies (the pid of each run's host: its
+        own, or a shim's) come later, through replies(), so the worker does not wait for them; returns
+        the pids of any shims it had to fork itself, the launcher being gone."""
         if self.sock is not None:
             import pickle
 
@@ -252,7 +252,8 @@ class Launcher:
         return False
 
     def replies(self) -> list[int]:
-        """The pids of the shims the launcher has started since the last call."""
+        """The pids of the hosts of the runs the launcher has started since the last call (its own, or a
+        shim's)."""
         pids, self.pending = [*self.pending, *self._receive()], []
         return pids
 
@@ -270,7 +271,7 @@ class Launcher:
             except OSError:
                 reply = b""
             if not reply:
-                self.close()  # gone: later runs are forked by the worker itself
+                self.close()  # gone: a shim of the worker's own for each run until it starts another
                 break
             if self.order:
                 key = self.order.popleft()
@@ -487,12 +488,14 @@ class Host:
         if signal.SIGTERM in got:
             # Told to end: every run stops as if its pod were deleted (a shim's one run, or all of them).
             for run in list(self.runs.values()):
-                run.stop(self, run.asked_grace())
+                grace = run.asked_grace()
+                run.stop(self, run.spec.grace if grace is None else grace)
             self._close_requests()
         elif signal.SIGUSR1 in got:
             for run in list(self.runs.values()):
-                if run.stop_asked():
-                    run.stop(self, run.asked_grace())
+                grace = run.asked_grace()
+                if grace is not None:
+                    run.stop(self, grace)
 
     def _reap(self) -> bool:
         """Reap every exited child, keeping the statuses of runs' main processes. False once no
@@ -527,26 +530,18 @@ class Host:
         if not self.records or time.time() < self.retry_at:
             return
         batch, self.records = self.records, []
-        written: list[tuple[Run, Path, Path]] = []
         for run, record, tries in batch:
             _, _, exit_file, _ = _paths(run.spec.run_dir, run.spec.key)
-            tmp = exit_file.with_name(f".{exit_file.name}.tmp")
             try:
-                with open(tmp, "w") as f:
-                    json.dump(record, f)
-                written.append((run, tmp, exit_file))
+                _write_json(exit_file, record, durable=False)
             except OSError:
                 # A full disk must not lose the result: keep trying while the container's exit is the
                 # only news.
                 if tries + 1 < EXIT_RECORD_TRIES:
                     self.records.append((run, record, tries + 1))
                     self.retry_at = time.time() + 0.5
-        for _run, tmp, exit_file in written:
-            try:
-                os.replace(tmp, exit_file)
-            except OSError:
                 continue
-        self.notices.update(run.spec.notify for run, _, _ in written)
+            self.notices.add(run.spec.notify)
 
     def _send_notices(self) -> None:
         """One wake-up for all the runs that started or ended in a round, not one each."""
@@ -666,16 +661,14 @@ class Run:
             del self.streams[fd]
             host.forget(fd)
 
-    def stop_asked(self) -> bool:
-        _, _, _, stop_file = _paths(self.spec.run_dir, self.spec.key)
-        return stop_file.exists()
-
-    def asked_grace(self) -> float:
+    def asked_grace(self) -> float | None:
+        """The grace period of the stop asked for this run (its stop file), or None if none was."""
         _, _, _, stop_file = _paths(self.spec.run_dir, self.spec.key)
         data = _read_json(stop_file)
-        if data and isinstance(data.get("grace"), (int, float)):
-            return float(data["grace"])
-        return self.spec.grace
+        if data is None:
+            return None
+        grace = data.get("grace")
+        return float(grace) if isinstance(grace, (int, float)) else self.spec.grace
 
     def stop(self, host: Host, grace: float) -> None:
         """SIGTERM to every process of the container now, SIGKILL after the grace period."""
@@ -887,7 +880,7 @@ def request_stop(run_dir: Path, container: str, attempt: int, grace: float) -> b
 
 
 def kill_lost_run(run_dir: Path, container: str, attempt: int) -> None:
-    """Kill what is left of a run whose shim died: its cgroups, and its process group."""
+    """Kill what is left of a run whose host died: its cgroups, and its process group."""
     from kjob import cgroups
 
     run_id = f"{run_dir.name}-{container}-{attempt}"
