@@ -16,7 +16,7 @@ from typing import IO, Any
 from kjob import containerlog, worker
 from kjob.containerlog import LogOptions
 from kjob.errors import BadRequest, KjobError, NotFound, PlainError
-from kjob.objects import Obj, name_of, namespace_of, parse_time, pod_is_terminal, uid_of
+from kjob.objects import Obj, name_of, namespace_of, parse_time, pod_is_terminal, resolve_resource, uid_of
 from kjob.store import Store
 
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
@@ -85,8 +85,6 @@ def find_target(store: Store, namespace: str, arg: str | None, selector: str | N
         return Target(pods=[p for p in store.list("pods", namespace) if labels.matches(_labels(p))])
     kind, name = "pods", arg
     if "/" in arg:
-        from kjob.objects import resolve_resource
-
         type_, _, name = arg.partition("/")
         kind = resolve_resource(type_)
         if kind == "events":

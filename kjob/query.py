@@ -43,16 +43,6 @@ class Request:
         self.name = name
         self.namespace = namespace
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Request) and (self.kind, self.name, self.namespace) == (
-            other.kind,
-            other.name,
-            other.namespace,
-        )
-
-    def __repr__(self) -> str:
-        return f"Request(kind={self.kind!r}, name={self.name!r}, namespace={self.namespace!r})"
-
 
 class Result:
     """What a request found: its objects (in server order) or the error it met. A list request's

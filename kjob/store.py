@@ -187,9 +187,6 @@ class Store:
         except OSError as e:
             raise StoreError(f"cannot create state directory {self.root}: {e.strerror or e}") from e
 
-    def kind_dir(self, kind: str, namespace: str) -> Path:
-        return self.home / kind / namespace
-
     def path(self, kind: str, namespace: str, name: str) -> Path:
         from pathlib import Path
 

@@ -17,7 +17,7 @@ from kjob.objects import resolve_resource
 from kjob.store import Store
 
 if TYPE_CHECKING:
-    # Not imported at run time: kjob.commands (and with it pathlib, dataclasses and the worker)
+    # Not imported at run time: kjob.commands (and with it dataclasses and the worker)
     # would cost every command several ms of start-up, and the reading ones never need it.
     from kjob import commands
 

@@ -222,7 +222,7 @@ def get_command(
 
 def _ensure_worker(store: Store, objects: Iterable[Obj]) -> None:
     """Start or nudge the worker when what was read leaves it work. Most reads find none, so they
-    never import the worker's module (nor pathlib with it)."""
+    never import the worker's module."""
     busy = [o for o in objects if needs_worker(o)]
     if busy:
         from kjob import worker

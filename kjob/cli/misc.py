@@ -397,7 +397,6 @@ def _wrap(text: str, limit: int) -> str:
 
 
 def explain(path_text: str, recursive: bool) -> str:
-
     resource_text, *path = path_text.split(".")
     resource = objects.resolve_resource(resource_text)
     group, version, kind, definition = EXPLAINED[resource]
