@@ -484,15 +484,12 @@ class Worker:
 
         # -- foreground deletion: a job being deleted goes once its pods are gone
         for job in [j for j in job_uids.values() if is_deleting(j)]:
-            owned = [
-                p for p in pods_by_job.get(uid_of(job), []) if store.get("pods", namespace_of(p), name_of(p))
-            ]
+            owned = store.current("pods", pods_by_job.get(uid_of(job), []))
             for pod in owned:
-                current = store.get("pods", namespace_of(pod), name_of(pod))
-                if current is not None and not is_deleting(current):
-                    drop_tracking_finalizer(current)
-                    self._mark_deleted(current, now)
-                    store.update("pods", current)
+                if not is_deleting(pod):
+                    drop_tracking_finalizer(pod)
+                    self._mark_deleted(pod, now)
+                    store.update("pods", pod)
                     changed = True
             if not owned:
                 store.delete("jobs", namespace_of(job), name_of(job))
@@ -515,9 +512,8 @@ class Worker:
         # -- the kubelet again, for the pods created just now: each is written once, bound and
         # starting, and its container starts after this pass rather than the next one.
         created, self.created = self.created, []
-        for pod in created:
-            current = store.get("pods", namespace_of(pod), name_of(pod))
-            if current is not None and self._sync_pod(current, now, kubelet):
+        for pod in store.current("pods", created):
+            if self._sync_pod(pod, now, kubelet):
                 changed = True
 
         if self.removed:
