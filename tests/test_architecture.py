@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import modules_loaded_by
 
 KJOB = Path(__file__).resolve().parent.parent / "kjob"
@@ -49,9 +51,10 @@ def test_the_cli_reaches_the_worker_only_through_ensure_running() -> None:
                 raise AssertionError(f"{path.name}: {line.strip()}")
 
 
-def test_a_read_command_imports_no_heavy_module() -> None:
+@pytest.mark.parametrize("command", [["get", "jobs"], ["describe", "jobs"]])
+def test_a_read_command_imports_no_heavy_module(command: list[str]) -> None:
     loaded, _, stderr = modules_loaded_by(
-        ["get", "jobs"],
+        command,
         "/nonexistent-kjob-home",
         {"yaml", "jsonschema", "kjob.manifest", "kjob.commands", "kjob.worker"},
     )

@@ -7,13 +7,13 @@ import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from kjob.errors import KjobError, PlainError
-from kjob.objects import resolve_resource
+from kjob.objects import Obj, needs_worker, resolve_resource
 from kjob.store import Store
 
 if TYPE_CHECKING:
@@ -213,6 +213,16 @@ def _long_spellings(command: click.Command, args: list[str]) -> list[str]:
 
 def open_store() -> Store:
     return Store()
+
+
+def ensure_worker(store: Store, objects: Iterable[Obj]) -> None:
+    """Start or nudge the worker when what a read command found leaves it work. Most reads find
+    none, so they never import the worker's module."""
+    busy = [o for o in objects if needs_worker(o)]
+    if busy:
+        from kjob import worker
+
+        worker.ensure_running(store, busy)
 
 
 def out(text: str) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
-from kjob import printers, query, worker
+from kjob import printers, query
 from kjob.cli.base import (
     CONTEXT,
     Failed,
     bool_flag,
+    ensure_worker,
     err,
     namespace_option,
     open_store,
@@ -75,7 +76,7 @@ def describe_command(
     if errors and len(args) == 2 and all(isinstance(e, NotFound) for e in errors):
         _describe_prefix(store, args[0], args[1], ns, errors, show_events)
         return
-    worker.ensure_running(store, objects)
+    ensure_worker(store, objects)
     t = now()
     out("\n\n".join(_describe(store, o, t, show_events) for o in objects))
     for e in errors:
@@ -99,7 +100,7 @@ def _describe_prefix(
         if result.error is not None:
             raise result.error
     matches = [o for r in results for o in r.objects if str(o["metadata"].get("name", "")).startswith(prefix)]
-    worker.ensure_running(store, matches)
+    ensure_worker(store, matches)
     if not matches:
         for e in errors:
             err(e.message)

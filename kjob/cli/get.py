@@ -13,6 +13,7 @@ from kjob.cli.base import (
     CONTEXT,
     Failed,
     bool_flag,
+    ensure_worker,
     err,
     help_option,
     namespace_option,
@@ -190,7 +191,7 @@ def get_command(
     errors = [r.error for r in results if r.error is not None and not ignore_not_found]
     if fmt is None:
         objects = [o for r in results for o in r.objects]
-        _ensure_worker(store, objects)
+        ensure_worker(store, objects)
         for message in store.corrupt:
             err(message)
         _print_generic(objects, errors, single, output, sort_by, allow_missing, no_headers, ignore_not_found)
@@ -207,7 +208,7 @@ def get_command(
             show_kind,
             all_namespaces,
         )
-        _ensure_worker(store, busy)
+        ensure_worker(store, busy)
         for message in store.corrupt:
             err(message)
         for text in tables:
@@ -218,16 +219,6 @@ def get_command(
             err("No resources found" if all_namespaces else f"No resources found in {ns} namespace.")
     if errors:
         raise Failed
-
-
-def _ensure_worker(store: Store, objects: Iterable[Obj]) -> None:
-    """Start or nudge the worker when what was read leaves it work. Most reads find none, so they
-    never import the worker's module."""
-    busy = [o for o in objects if needs_worker(o)]
-    if busy:
-        from kjob import worker
-
-        worker.ensure_running(store, busy)
 
 
 def _noting_work(objects: Iterable[Obj], busy: list[Obj]) -> Iterator[Obj]:
@@ -350,7 +341,7 @@ def _watch(
         if r.error is not None:
             raise r.error
     start = [o for r in results for o in r.objects]
-    _ensure_worker(store, start)
+    ensure_worker(store, start)
     kind = requests[0].kind
     widths: list[int] = []
     state = {"headers": no_headers, "printed": 0}
