@@ -273,6 +273,22 @@ def drop_tracking_finalizer(pod: Obj) -> list[str]:
     return left
 
 
+def release_from_owner(pod: Obj, owner_uid: str) -> bool:
+    """Take a pod from its owner: its ownerReference to `owner_uid` goes (the key too when none is
+    left) and so does its tracking finalizer; it runs on as a pod of its own. False if it had no
+    reference to that owner, and is left as it was."""
+    refs = meta(pod).get("ownerReferences") or []
+    kept = [r for r in refs if not (isinstance(r, dict) and r.get("uid") == owner_uid)]
+    if len(kept) == len(refs):
+        return False
+    if kept:
+        pod["metadata"]["ownerReferences"] = kept
+    else:
+        pod["metadata"].pop("ownerReferences", None)
+    drop_tracking_finalizer(pod)
+    return True
+
+
 def needs_worker(obj: Mapping[str, Any]) -> bool:
     """Whether an object a command has read leaves the worker something to do: an unfinished job,
     a pod still running, a job or pod being deleted (the test worker.has_work applies to each)."""

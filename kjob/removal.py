@@ -14,7 +14,6 @@ from kjob.errors import KjobError, NotFound, PlainError
 from kjob.objects import (
     SERVER_RESOURCE,
     Obj,
-    drop_tracking_finalizer,
     format_time,
     is_deleting,
     labels_of,
@@ -23,6 +22,7 @@ from kjob.objects import (
     namespace_of,
     now,
     parse_time,
+    release_from_owner,
     resolve_resource,
     uid_of,
 )
@@ -282,16 +282,8 @@ def release_pods(store: Store, job: Obj) -> None:
     run on as standalone pods. Called with the store lock held, in the same lock as the job's removal."""
     uid = uid_of(job)
     for pod in store.list("pods", namespace_of(job)):
-        refs = meta(pod).get("ownerReferences") or []
-        kept = [r for r in refs if not (isinstance(r, dict) and r.get("uid") == uid)]
-        if len(kept) == len(refs):
-            continue
-        if kept:
-            pod["metadata"]["ownerReferences"] = kept
-        else:
-            pod["metadata"].pop("ownerReferences", None)
-        drop_tracking_finalizer(pod)
-        store.update("pods", pod)
+        if release_from_owner(pod, uid):
+            store.update("pods", pod)
 
 
 def _delete_pod(store: Store, pod: Obj, grace_period: int) -> None:

@@ -27,6 +27,7 @@ from kjob.objects import (
     needs_worker,
     pod_is_terminal,
     random_suffix,
+    release_from_owner,
     uid_of,
 )
 from kjob.store import Store
@@ -580,14 +581,7 @@ class Worker:
                 job = by_uid[ref["uid"]]
                 selector = (job.get("spec") or {}).get("selector")
                 if not is_deleting(job) and selector and not selector_matches(selector, labels):
-                    refs = [
-                        r for r in meta(pod).get("ownerReferences") or [] if r.get("uid") != ref.get("uid")
-                    ]
-                    if refs:
-                        pod["metadata"]["ownerReferences"] = refs
-                    else:
-                        pod["metadata"].pop("ownerReferences", None)
-                    drop_tracking_finalizer(pod)
+                    release_from_owner(pod, str(ref.get("uid")))
                     self.store.update("pods", pod)
                     changed = True
         return changed
