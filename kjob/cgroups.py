@@ -195,10 +195,10 @@ def inside(placement: Placement | None) -> Iterator[None]:
     """The calling process inside the run's cgroups for a moment, then back where it was: a process it
     starts meanwhile is born there, before it can fork anything that would escape."""
     directories = placement.directories() if placement else []
-    if not directories:
+    if placement is None or not directories:
         yield
         return
-    homes = _homes(directories)
+    homes = _homes(placement)
     for directory in directories:
         _write(os.path.join(directory, "cgroup.procs"), "0")
     try:
@@ -220,23 +220,20 @@ def join(placement: Placement) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (placement.rlimit_memory, placement.rlimit_memory))
 
 
-def _homes(directories: list[str]) -> list[str]:
-    """The cgroups this process is in now, in the hierarchies of `directories` (<root>/kjob/<run>)."""
+def _homes(placement: Placement) -> list[str]:
+    """The cgroups this process is in now, in the hierarchies of the run's cgroups (<root>/kjob/<run>)."""
     paths: dict[str, str] = {}  # controller ("" for v2) -> path within its hierarchy
     with contextlib.suppress(OSError), open("/proc/self/cgroup") as f:
         for line in f:
             _, controllers, path = line.rstrip("\n").split(":", 2)
             for controller in controllers.split(",") if controllers else [""]:
                 paths[controller] = path
-    homes = []
-    for directory in directories:
-        root = os.path.dirname(os.path.dirname(directory))
-        controller = (
-            "" if os.path.exists(os.path.join(root, "cgroup.controllers")) else os.path.basename(root)
-        )
-        if controller in paths:
-            homes.append(root + paths[controller].rstrip("/"))
-    return homes
+    by_controller = {**({"": placement.v2} if placement.v2 else {}), **placement.v1}
+    return [
+        os.path.dirname(os.path.dirname(directory)) + paths[controller].rstrip("/")
+        for controller, directory in by_controller.items()
+        if controller in paths
+    ]
 
 
 def can_enter() -> bool:
@@ -244,8 +241,9 @@ def can_enter() -> bool:
     root = _v2_root()
     if root is None:
         return False
-    probe = Placement(v2=os.path.join(root, PARENT, f"probe-{os.getpid()}"))
-    if not _make(probe.v2 or ""):
+    directory = os.path.join(root, PARENT, f"probe-{os.getpid()}")
+    probe = Placement(v2=directory)
+    if not _make(directory):
         return False
     try:
         with inside(probe):
@@ -253,7 +251,7 @@ def can_enter() -> bool:
         return entered and os.getpid() not in procs(probe)
     finally:
         with contextlib.suppress(OSError):
-            os.rmdir(probe.v2 or "")
+            os.rmdir(directory)
 
 
 def procs(placement: Placement | None) -> list[int]:

@@ -97,6 +97,8 @@ def test_the_launcher_hosts_runs_and_records_exits(tmp_path: Path, launcher: Lau
         assert state["exitCode"] == i
         assert read_state(run.run_dir, run.container, 0).shim_pid in pids
         assert run.log_path.read_bytes() == f"out{i}\n".encode()
+    # It stepped into each run's cgroup for the spawn, and back out.
+    assert "/kjob/" not in Path(f"/proc/{launcher.pid}/cgroup").read_text()
 
 
 def test_a_launcher_that_cannot_contain_runs_gives_each_a_shim(
