@@ -56,6 +56,17 @@ class LogOptions:
 # ---------------------------------------------------------------- writing (the run's host)
 
 
+def prefix_lines(data: bytes, prefix: bytes, at_line_start: bool) -> bytes:
+    """`data` with `prefix` before each line that starts in it: after every newline but a final one
+    (the line after it is prefixed when its bytes come), and first if `data` starts a line."""
+    if not prefix:
+        return data
+    body = data.replace(b"\n", b"\n" + prefix)
+    if data.endswith(b"\n"):
+        body = body[: -len(prefix)]
+    return prefix + body if at_line_start else body
+
+
 def chunk_starts(buf: bytes) -> tuple[list[int], int]:
     """How the writer stores `buf` (a stream's held-back bytes and what was read after them): where each of
     its chunks starts, and where the part that waits for its newline begins. Whole lines go out together;
@@ -285,11 +296,8 @@ class RawLog:
             piece = data[pos - start : stop - start]
             if self.since is None or stamp >= self.since:
                 if self.timestamps:
-                    head = self._head(stamp)
-                    body = piece.replace(b"\n", b"\n" + head)
-                    if piece.endswith(b"\n"):
-                        body = body[: -len(head)]  # the next line is stamped by the chunk it starts in
-                    parts.append(head + body if self.at_line_start else body)
+                    # A line is stamped with the time of the chunk it starts in.
+                    parts.append(prefix_lines(piece, self._head(stamp), self.at_line_start))
                 else:
                     parts.append(piece)
             self.at_line_start = piece.endswith(b"\n")

@@ -428,15 +428,8 @@ class _Stream:
     def _prefixed(self, data: bytes) -> bytes:
         if not self.prefix:
             return data
-        prefix = self.prefix
-        body = data.replace(b"\n", b"\n" + prefix)
-        if self.at_line_start:
-            body = prefix + body
-        if data.endswith(b"\n"):
-            body = body[: -len(prefix)]
-            self.at_line_start = True
-        else:
-            self.at_line_start = False
+        body = containerlog.prefix_lines(data, self.prefix, self.at_line_start)
+        self.at_line_start = data.endswith(b"\n")
         return body
 
     def close(self) -> None:

@@ -514,3 +514,19 @@ def test_the_shim_writes_the_output_and_its_index(tmp_path: Path) -> None:
     index = entries(spec.log_path)
     assert [(offset, stream) for offset, _, stream in index] == [(0, 1), (6, 2), (11, 1)]
     assert all(before <= stamp <= time.time_ns() for _, stamp, _ in index)
+
+
+@pytest.mark.parametrize(
+    ("data", "at_line_start", "expected"),
+    [
+        (b"a\nb\n", True, b"> a\n> b\n"),  # the line after the last newline is not here yet
+        (b"a\nb", True, b"> a\n> b"),
+        (b"rest\nnext", False, b"rest\n> next"),  # the first line began in an earlier piece
+        (b"\n", True, b"> \n"),
+    ],
+)
+def test_prefix_lines_marks_each_line_that_starts_in_the_piece(
+    data: bytes, at_line_start: bool, expected: bytes
+) -> None:
+    assert containerlog.prefix_lines(data, b"> ", at_line_start) == expected
+    assert containerlog.prefix_lines(data, b"", at_line_start) == data
