@@ -196,7 +196,8 @@ class RunLog(Protocol):
 
 def open_log(path: Path, options: LogOptions, offset: int | None = None) -> RunLog:
     """A run's log in whichever format it was written (FileNotFoundError if there is none), positioned for
-    `options.tail`, or at `offset` to go on from an earlier reader's `offset` (plain output only)."""
+    `options.tail`, or at `offset` to go on from an earlier reader's `offset` (without --timestamps or
+    --since)."""
     with contextlib.ExitStack() as opened:
         file = opened.enter_context(open(path, "rb", buffering=0))
         # The log is opened first: the writer makes the index before it, so a missing index means format 1.
@@ -365,6 +366,16 @@ class RawLog:
     def close(self) -> None:
         self.index.close()
         self.file.close()
+
+
+def _within_limit(out: bytes, remain: int) -> tuple[bytes, int, bool]:
+    """--limit-bytes: what of `out` may still be printed, what remains after it (-1: no limit), and
+    whether the limit is now reached."""
+    if remain < 0:
+        return out, remain, False
+    if len(out) >= remain:
+        return out[:remain], 0, True
+    return out, remain - len(out), False
 
 
 # ---------------------------------------------------------------- format 1: CRI records
@@ -548,16 +559,6 @@ class CriReader:
 # ---------------------------------------------------------------- Go's time.Parse(time.RFC3339, ...)
 
 _RFC3339 = "2006-01-02T15:04:05Z07:00"
-
-
-def _within_limit(out: bytes, remain: int) -> tuple[bytes, int, bool]:
-    """--limit-bytes: what of `out` may still be printed, what remains after it (-1: no limit), and
-    whether the limit is now reached."""
-    if remain < 0:
-        return out, remain, False
-    if len(out) >= remain:
-        return out[:remain], 0, True
-    return out, remain - len(out), False
 
 
 class TimeParseError(ValueError):
