@@ -495,7 +495,8 @@ def test_the_shim_writes_the_output_and_its_index(tmp_path: Path) -> None:
         run_dir=tmp_path / "run",
         container="c",
         attempt=0,
-        argv=["sh", "-c", 'echo "$GREETING"; echo oops >&2; printf tail'],
+        # Apart in time: two pipes ready at once are read in whichever order the host's poll gives.
+        argv=["sh", "-c", 'echo "$GREETING"; sleep 0.1; echo oops >&2; sleep 0.1; printf tail'],
         env={"PATH": os.environ["PATH"], "GREETING": "hello"},
         cwd=str(tmp_path),
         log_path=tmp_path / "logs" / "0.log",
