@@ -415,8 +415,9 @@ def test_the_lock_is_released_with_the_span_and_reentrant(tmp_path: Path) -> Non
 def test_a_cached_span_makes_its_reserved_versions_durable_before_any_object_lands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The reservation of resourceVersions is not fsynced on its own in a cached span: the flush's
-    syncfs, before any object file is renamed into place, must cover it (events-only spans too)."""
+    """The reservation of resourceVersions is not fsynced on its own in a cached span: the flush's one
+    syncfs, before any file is renamed into place, must cover it (events-only spans too), and the
+    counter must land before any object that carries one of its versions."""
     from kjob import store as store_module
 
     seen: list[str] = []
@@ -431,8 +432,7 @@ def test_a_cached_span_makes_its_reserved_versions_durable_before_any_object_lan
     store = Store(tmp_path)
     with store.lock(), store.cached():
         store.create("events", {"metadata": {"name": "e", "namespace": "default"}})
-    assert seen.index("sync") < seen.index("object")
-    assert seen[0] == "counter"  # the reservation, written before the sync
+    assert seen == ["sync", "counter", "object"]
 
 
 def test_current_gives_objects_as_a_cached_span_holds_them_now(tmp_path: Path) -> None:
@@ -498,3 +498,35 @@ def test_a_namespace_directory_removed_underneath_is_made_again(tmp_path: Path) 
     with store.lock(), store.cached():
         store.create("jobs", job("b", "team"))
     assert [o["metadata"]["name"] for o in Store(tmp_path).list("jobs", "team")] == ["b"]
+
+
+def test_a_flush_syncs_once_and_lands_jobs_before_pods_each_object_once_as_it_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's pass writes jobs and pods: one syncfs covers them all, then the renames go in
+    order (a job's count before the pod that loses its finalizer), each object once, in its last
+    state of the span."""
+    from kjob import store as store_module
+
+    seen: list[str] = []
+    real_replace = os.replace
+    monkeypatch.setattr(store_module, "_syncfs", lambda root: seen.append("sync"))
+
+    def replace(src: str, dst: str) -> None:
+        seen.append(Path(dst).parent.parent.name if dst.endswith(".json") else Path(dst).name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(store_module.os, "replace", replace)
+    store = Store(tmp_path)
+    with store.lock(), store.cached():
+        pod = store.create("pods", job("p"))
+        made = store.create("jobs", job("j"))
+        store.update("jobs", dict(made, spec={"round": 1}))
+        store.update("jobs", dict(store.must_get("jobs", "default", "j"), spec={"round": 2}))
+        store.update("pods", dict(pod, spec={"round": 1}))
+    assert seen == ["sync", "resourceversion", "jobs", "pods"]
+    on_disk = json.loads((tmp_path / "jobs" / "default" / "j.json").read_text())["object"]
+    assert on_disk["spec"] == {"round": 2}
+    pod_on_disk = json.loads((tmp_path / "pods" / "default" / "p.json").read_text())["object"]
+    assert pod_on_disk["spec"] == {"round": 1}
+    assert int(pod_on_disk["metadata"]["resourceVersion"]) > int(on_disk["metadata"]["resourceVersion"])
