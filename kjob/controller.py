@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -11,6 +10,7 @@ from kjob.objects import (
     COMPLETION_INDEX_KEY,
     TRACKING_FINALIZER,
     Obj,
+    clone,
     find_condition,
     format_indexes,
     format_time,
@@ -144,7 +144,7 @@ def new_pod(job: Obj, now: float, index: int | None, suffix: Callable[[], str] =
         prefix = prefix[:58] if index is None else f"{job_name[: 58 - len(str(index)) - 2]}-{index}-"
     labels = dict(tmeta.get("labels") or {})
     annotations = dict(tmeta.get("annotations") or {})
-    pod_spec = copy.deepcopy(template.get("spec") or {})
+    pod_spec = clone(template.get("spec") or {})
     if index is not None:
         annotations[COMPLETION_INDEX_KEY] = str(index)
         labels[COMPLETION_INDEX_KEY] = str(index)
@@ -255,7 +255,7 @@ def sync_job(
     backoff_scale: float = 1.0,
 ) -> JobSync:
     """One pass of the Job controller over one job and the pods it owns."""
-    status: Obj = copy.deepcopy(job.get("status") or {})
+    status: Obj = clone(job.get("status") or {})
     result = JobSync(status=status)
     spec = spec_of(job)
     if is_job_finished(job) or spec.get("managedBy", JOB_CONTROLLER) != JOB_CONTROLLER:

@@ -4,14 +4,13 @@ processes."""
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kjob.objects import Obj, format_time, is_deleting, meta, name_of, namespace_of, parse_time, uid_of
+from kjob.objects import Obj, clone, format_time, is_deleting, meta, name_of, namespace_of, parse_time, uid_of
 from kjob.runtime import RunState
 
 LOOPBACK = "127.0.0.1"
@@ -103,7 +102,7 @@ def sync_pod(
     """One kubelet pass over a pod. `stopping` names the containers already told to stop;
     `backoff_scale` shortens CrashLoopBackOff for tests (KJOB_BACKOFF_SCALE)."""
     spec = pod.get("spec") or {}
-    status: Obj = copy.deepcopy(pod.get("status") or {})
+    status: Obj = clone(pod.get("status") or {})
     result = PodSync(status=status, backoff_scale=backoff_scale)
     stopping = stopping if stopping is not None else set()
     if status.get("phase") in ("Succeeded", "Failed"):
