@@ -82,13 +82,21 @@ class Placement:
         return [d for d in (self.v2, *self.v1.values()) if d]
 
 
+_ROOT: list[str | None] = []  # the v2 root, once looked for: a launcher makes a cgroup for every run
+
+
 def _v2_root() -> str | None:
+    if _ROOT:
+        return _ROOT[0]
+    found = None
     for root in V2_ROOTS:
         if os.path.exists(os.path.join(root, "cgroup.procs")) and os.path.exists(
             os.path.join(root, "cgroup.controllers")
         ):
-            return root
-    return None
+            found = root
+            break
+    _ROOT.append(found)
+    return found
 
 
 def _write(path: str, value: str) -> bool:
@@ -117,14 +125,7 @@ def create(run_id: str, limits: Limits) -> Placement:
         directory = os.path.join(root, PARENT, run_id)
         if _make(directory):
             placement.v2 = directory
-            with contextlib.suppress(OSError), open(os.path.join(root, "cgroup.subtree_control")) as f:
-                v2_controllers = set(f.read().split())
-            if v2_controllers:
-                # Controllers must be passed down to kjob's own parent before a run can use them.
-                _write(
-                    os.path.join(root, PARENT, "cgroup.subtree_control"),
-                    " ".join(f"+{c}" for c in v2_controllers),
-                )
+            v2_controllers = _passed_down(root)
     if limits.memory is not None:
         if (
             placement.v2
@@ -160,6 +161,25 @@ def create(run_id: str, limits: Limits) -> Placement:
                 "cpu limit: not enforced (no writable cpu cgroup; no rlimit matches a rate)"
             )
     return placement
+
+
+_PASSED: dict[str, set[str]] = {}
+
+
+def _passed_down(root: str) -> set[str]:
+    """The v2 controllers a run's cgroup may use: the root's, passed down to kjob's own parent (once
+    a process: each write to a subtree_control waits for the cgroups removed meanwhile to go)."""
+    if root in _PASSED:
+        return _PASSED[root]
+    controllers: set[str] = set()
+    with contextlib.suppress(OSError), open(os.path.join(root, "cgroup.subtree_control")) as f:
+        controllers = set(f.read().split())
+    if controllers and not _write(
+        os.path.join(root, PARENT, "cgroup.subtree_control"), " ".join(f"+{c}" for c in controllers)
+    ):
+        return controllers  # not cached: tried again with the next run
+    _PASSED[root] = controllers
+    return controllers
 
 
 def _v1(controller: str, run_id: str, placement: Placement) -> bool:
