@@ -30,6 +30,7 @@ from kjob.objects import (
     release_from_owner,
     uid_of,
 )
+from kjob.recorder import Correlator
 from kjob.store import Store
 
 if TYPE_CHECKING:
@@ -182,7 +183,11 @@ class Worker:
         self.pidfds: dict[int, int] = {}  # pid of a process hosting containers -> pidfd
         self.shims: set[int] = set()  # those of them that are shims
         self.stopping: dict[str, set[str]] = {}  # pod uid -> containers told to stop
-        self.events: dict[tuple[str, ...], str] = {}  # aggregation key -> event name
+        self.events: dict[tuple[str, ...], str] = {}  # (involved uid, namespace, ...) -> event name
+        self.correlator = Correlator()
+        self.run_root = str(store.run_dir)
+        self.starts: dict[int, int | None] = {}
+        self.dropped: dict[tuple[str, ...], int] = {}  # events the spam filter dropped, by key
         self.due: float | None = None
         self.lock_fd: int | None = None
         self.last_event_ns = 0
@@ -428,6 +433,7 @@ class Worker:
 
         now = time.time()
         store = self.store
+        self.starts = {}  # processes' start times, looked at once a pass
         if not (store.home / LOCK_NAME).exists():
             return False, False  # the state directory was removed under us: nothing left to keep
         store.corrupt.clear()
@@ -514,7 +520,7 @@ class Worker:
         # starting, and its container starts after this pass rather than the next one.
         created, self.created = self.created, []
         for pod in store.current("pods", created):
-            if self._sync_pod(pod, now, kubelet):
+            if self._sync_pod(pod, now, kubelet, fresh=True):
                 changed = True
 
         if self.removed:
@@ -604,14 +610,19 @@ class Worker:
         pod["metadata"]["deletionTimestamp"] = format_time(now + grace)
         pod["metadata"]["deletionGracePeriodSeconds"] = int(grace)
 
-    def _sync_pod(self, pod: Obj, now: float, kubelet: Any) -> bool:
+    def _sync_pod(self, pod: Obj, now: float, kubelet: Any, fresh: bool = False) -> bool:
+        """`fresh`: the pod was created in this pass, so none of its containers has run yet."""
+        from pathlib import Path
+
         from kjob import runtime
 
         store = self.store
-        run_dir = store.run_dir / uid_of(pod)
+        run_dir = f"{self.run_root}/{uid_of(pod)}"
 
         def observe(container: str, attempt: int) -> runtime.RunState:
-            state = runtime.read_state(run_dir, container, attempt)
+            if fresh:
+                return runtime.RunState(launched=False)
+            state = runtime.read_state(run_dir, container, attempt, self.starts)
             if not state.launched and self.launcher is not None:
                 # Asked of the launcher and not claimed by it yet: launched all the same.
                 asked = self.launcher.asked_at(run_dir, container, attempt)
@@ -630,15 +641,15 @@ class Worker:
             new["spec"] = dict(pod.get("spec") or {}, nodeName=result.node_name)
         # Containers start from the pod as it is now: bound to this node, with its IPs.
         for launch in result.launch:
-            spec = self._run_spec(new, launch, run_dir, kubelet)
+            spec = self._run_spec(new, launch, Path(run_dir), kubelet)
             if not isinstance(spec, str):
                 # Started only once the pass's writes are on disk: no process without its pod.
                 self.launches.append(spec)
         for stop in result.stop:
-            runtime.request_stop(run_dir, stop.container, stop.attempt, stop.grace)
+            runtime.request_stop(Path(run_dir), stop.container, stop.attempt, stop.grace)
             stopping.add(stop.container)
         for container, attempt in result.lost:
-            runtime.kill_lost_run(run_dir, container, attempt)
+            runtime.kill_lost_run(Path(run_dir), container, attempt)
         for ev in result.events:
             self.record_event(pod, ev.type, ev.reason, ev.message, ev.source, now, ev.field_path)
         changed = new != pod
@@ -703,7 +714,6 @@ class Worker:
             job = dict(job, status=result.status)
             store.update("jobs", job)
             changed = True
-        by_name = {name_of(p): p for p in pods}
         for name in result.strip_finalizers:
             pod = store.get("pods", namespace_of(job), name)
             if pod is None:
@@ -713,6 +723,7 @@ class Worker:
             changed = True
             if is_deleting(pod) and pod_is_terminal(pod) and not finalizers:
                 self.remove_pod(pod)
+        by_name = {name_of(p): p for p in pods} if result.delete else {}
         for deletion in result.delete:
             pod = store.get("pods", namespace_of(job), deletion.name) or by_name.get(deletion.name)
             if pod is None or is_deleting(pod):
@@ -752,7 +763,8 @@ class Worker:
     def record_event(
         self, obj: Obj, etype: str, reason: str, message: str, source: str, now: float, field_path: str = ""
     ) -> None:
-        """Record an event, aggregating repeats into count and lastTimestamp as the recorder does."""
+        """Record an event as client-go's recorder does (see kjob.recorder): a repeat counted in
+        count and lastTimestamp, similar events combined, spam dropped."""
         involved: Obj = {
             "apiVersion": obj.get("apiVersion"),
             "kind": obj.get("kind"),
@@ -780,15 +792,32 @@ class Worker:
             "lastTimestamp": format_time(now),
             "eventTime": None,
         }
-        key = _event_key(ev)
+        # The recorder's correlator: after ten messages of one reason about one object, one combined
+        # event stands for them all; a repeat counts in its event; and spam is dropped, counted all the same.
+        host = self.node if source == "kubelet" else ""
+        kind, version = str(obj.get("kind")), str(obj.get("apiVersion"))
+        about = (kind, involved["namespace"], involved["name"], involved["uid"], version)
+        group = (source, host, *about, etype, reason, source, host)
+        combined = self.correlator.aggregate(group, message, now)
+        if combined is None:
+            key = _event_key(ev)
+        else:
+            ev["message"] = combined
+            key = (uid_of(obj), namespace_of(obj), etype, reason, source, host, "combined")
+        if not self.correlator.allow((source, host, *about), now):
+            self.dropped[key] = self.dropped.get(key, 0) + 1
+            return
+        count = 1 + self.dropped.pop(key, 0)
         existing_name = self.events.get(key)
         if existing_name:
             existing = self.store.get("events", namespace_of(obj), existing_name)
             if existing is not None:
-                existing["count"] = int(existing.get("count") or 1) + 1
+                existing["count"] = int(existing.get("count") or 1) + count
                 existing["lastTimestamp"] = format_time(now)
+                existing["message"] = ev["message"]
                 self.store.update("events", existing)
                 return
+        ev["count"] = count
         # The event recorder's naming: `<object>.<hex nanoseconds>`, so listing by name is chronological.
         stamp = max(time.time_ns(), self.last_event_ns + 1)
         self.last_event_ns = stamp
@@ -807,6 +836,8 @@ class Worker:
                 ns = key[1]
                 self.store.delete("events", ns, name)
                 del self.events[key]
+        for key in [k for k in self.dropped if k[0] not in live]:
+            del self.dropped[key]
 
 
 def _uid() -> str:
