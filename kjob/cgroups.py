@@ -101,11 +101,16 @@ def _v2_root() -> str | None:
 
 def _write(path: str, value: str) -> bool:
     try:
-        with open(path, "w") as f:
-            f.write(value)
+        fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        os.write(fd, value.encode())
         return True
     except OSError:
         return False
+    finally:
+        os.close(fd)
 
 
 def _make(directory: str) -> bool:
@@ -240,14 +245,23 @@ def join(placement: Placement) -> None:
             resource.setrlimit(resource.RLIMIT_AS, (placement.rlimit_memory, placement.rlimit_memory))
 
 
+_OWN: dict[int, dict[str, str]] = {}  # pid -> what /proc/self/cgroup said
+
+
 def _homes(placement: Placement) -> list[str]:
-    """The cgroups this process is in now, in the hierarchies of the run's cgroups (<root>/kjob/<run>)."""
-    paths: dict[str, str] = {}  # controller ("" for v2) -> path within its hierarchy
-    with contextlib.suppress(OSError), open("/proc/self/cgroup") as f:
-        for line in f:
-            _, controllers, path = line.rstrip("\n").split(":", 2)
-            for controller in controllers.split(",") if controllers else [""]:
-                paths[controller] = path
+    """The cgroups this process is in now, in the hierarchies of the run's cgroups (<root>/kjob/<run>).
+    Read once a process: inside() always steps back to where it was."""
+    pid = os.getpid()
+    paths = _OWN.get(pid)
+    if paths is None:
+        paths = {}  # controller ("" for v2) -> path within its hierarchy
+        with contextlib.suppress(OSError), open("/proc/self/cgroup") as f:
+            for line in f:
+                _, controllers, path = line.rstrip("\n").split(":", 2)
+                for controller in controllers.split(",") if controllers else [""]:
+                    paths[controller] = path
+        _OWN.clear()
+        _OWN[pid] = paths
     by_controller = {**({"": placement.v2} if placement.v2 else {}), **placement.v1}
     return [
         os.path.dirname(os.path.dirname(directory)) + paths[controller].rstrip("/")

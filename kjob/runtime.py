@@ -67,24 +67,26 @@ class RunState:
     shared: bool = False  # hosted by a launcher among other runs, not by a shim of its own
 
 
-def _paths(run_dir: Path, key: str) -> tuple[Path, Path, Path, Path]:
-    return (
-        run_dir / f"{key}.launch",
-        run_dir / f"{key}.pid",
-        run_dir / f"{key}.exit",
-        run_dir / f"{key}.stop",
-    )
+def _paths(run_dir: Path | str, key: str) -> tuple[str, str, str, str]:
+    # Strings, not Paths: the launcher builds these for every run it starts and ends.
+    base = f"{run_dir}/{key}"
+    return f"{base}.launch", f"{base}.pid", f"{base}.exit", f"{base}.stop"
 
 
-def _write_json(path: Path, data: dict[str, Any], durable: bool = True) -> None:
+def _write_json(path: str, data: dict[str, Any], durable: bool = True) -> None:
     """Replace a run file whole. `durable=False` for what only matters while the machine stays up:
     the page cache already carries it across any process's death."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w") as f:
-        json.dump(data, f)
-        f.flush()
+    head, tail = os.path.split(path)
+    tmp = f"{head}/.{tail}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(json.dumps(data).encode())
+        while view:
+            view = view[os.write(fd, view) :]
         if durable:
-            os.fsync(f.fileno())
+            os.fsync(fd)
+    finally:
+        os.close(fd)
     os.replace(tmp, path)
 
 
@@ -179,7 +181,12 @@ def launch(spec: RunSpec) -> int | None:
 
 def claim(spec: RunSpec) -> bool:
     """Take this run's launch marker; False if some worker took it before."""
-    spec.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.mkdir(spec.run_dir, 0o700)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(spec.run_dir, 0o700, exist_ok=True)
     launch_marker, *_ = _paths(spec.run_dir, spec.key)
     try:
         os.close(os.open(launch_marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -204,7 +211,7 @@ def _run_shim(spec: RunSpec, placement: Any = None) -> NoReturn:
         code = 1
         with contextlib.suppress(BaseException):
             _, _pid_file, exit_file, _ = _paths(spec.run_dir, spec.key)
-            if not exit_file.exists():
+            if not os.path.exists(exit_file):
                 _write_json(exit_file, _exit_record(128, None, "StartError", "kjob shim failed", time.time()))
     os._exit(code)
 
