@@ -14,7 +14,7 @@ import pytest
 
 from kjob.cgroups import can_enter
 from kjob.runtime import Launcher, RunSpec, process_start_time, read_state, request_stop, shim_alive
-from kjob.worker import LINGER
+from kjob.worker import LAUNCHERS, LINGER
 from tests.conftest import job_manifest
 
 # Whether this machine lets the launcher start runs in their cgroups (then it hosts them itself).
@@ -357,15 +357,35 @@ def test_a_killed_launcher_is_replaced(kjob_proc, home: Path, monkeypatch: pytes
     monkeypatch.setenv("KJOB_BACKOFF_SCALE", "0.01")  # the lost run's pod fails: no 10 s back-off here
     manifest = job_manifest("relaunch", "sleep 0.3", completions=6, parallelism=1, backoffLimit=6)
     assert kjob_proc("create", "-f", "-", input=manifest).exit_code == 0
-    first = wait_for("a launcher", lambda: _launchers(home))[0]
-    wait_for("a run it hosts", lambda: any(p.stat().st_size for p in (home / "run").glob("*/c.0.pid")))
+    wait_for("the worker's launchers", lambda: len(_launchers(home)) == LAUNCHERS)
+
+    def hosting() -> int | None:
+        runs = (home / "run").iterdir() if (home / "run").exists() else []
+        states = [read_state(d, "c", 0) for d in runs if (d / "c.0.pid").exists()]
+        return next((s.shim_pid for s in states if s.exit is None and s.shim_pid), None)
+
+    first = wait_for("a launcher hosting a run", hosting)
+    if HOSTED:
+        assert first in _launchers(home)
     os.kill(first, signal.SIGKILL)
     done = kjob_proc("wait", "--for=condition=complete", "job/relaunch", "--timeout=60s")
     assert done.exit_code == 0, done.stderr
-    hosts = {
-        read_state(run_dir, "c", 0).shim_pid
-        for run_dir in (home / "run").iterdir()
-        if (run_dir / "c.0.pid").exists()
-    }
+    states = [read_state(d, "c", 0) for d in (home / "run").iterdir() if (d / "c.0.pid").exists()]
+    hosts = {s.shim_pid for s in states}
     if HOSTED:
-        assert len(hosts) == 2 and first in hosts  # the killed one, and the one after it: no shims
+        # The killed one, the others, and the one started in its place: launchers all, no shims.
+        assert first in hosts and len(hosts) <= LAUNCHERS + 1
+        assert all(s.shared for s in states)
+
+
+@pytest.mark.skipif(LAUNCHERS < 2 or not HOSTED, reason="one launcher on a single core, or runs in shims")
+def test_the_worker_shares_runs_among_its_launchers(kjob_proc, home: Path) -> None:  # type: ignore[no-untyped-def]
+    manifest = job_manifest("spread", "sleep 0.2", completions=6, parallelism=3)
+    assert kjob_proc("create", "-f", "-", input=manifest).exit_code == 0
+    done = kjob_proc("wait", "--for=condition=complete", "job/spread", "--timeout=60s")
+    assert done.exit_code == 0, done.stderr
+    states = [read_state(d, "c", 0) for d in (home / "run").iterdir()]
+    assert len(states) == 6 and all(s.shared and s.exit and s.exit["exitCode"] == 0 for s in states)
+    hosts = [s.shim_pid for s in states]
+    assert len(set(hosts)) == LAUNCHERS  # each launcher started its share: runs taken in turn
+    assert max(hosts.count(h) for h in set(hosts)) <= 6 // LAUNCHERS + 1
