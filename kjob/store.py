@@ -27,6 +27,14 @@ RESOURCE_OF_KIND = SERVER_RESOURCE
 RESOURCE_VERSION_BLOCK = 1000
 # Events are ephemeral (the API server keeps them an hour): they are not fsynced.
 EPHEMERAL_KINDS = frozenset({"events"})
+# Kinds kept as one append-only log a namespace, `<kind>/<namespace>/.log`, a JSON line for each write
+# or delete, instead of a file an object: a pod's events are four objects, made in one pass; a file
+# each cost the worker more than the pod itself. (Files of these kinds from before are still read;
+# the log wins, and a write or delete of one removes its file.)
+LOG_KINDS = frozenset({"events"})
+LOG_NAME = ".log"
+# A log is rewritten with only what lives in it once it holds this many more lines than that.
+LOG_SLACK = 2000
 # A name must be a DNS-1123 subdomain before it becomes a path: no `/`, no `..`, no leading dot.
 # (Compiled on first use, by `re`: listing never needs it.)
 _SAFE_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
@@ -137,6 +145,41 @@ def _flock(path: str, timeout: float, root: str) -> int:
             raise StoreError(f"cannot lock {root}: {e.strerror or e}") from e
 
 
+class _Log:
+    """What one log says, read up to its last whole line: name -> object, or None once deleted."""
+
+    __slots__ = ("ino", "lines", "objects", "offset")
+
+    def __init__(self) -> None:
+        self.ino = -1
+        self.offset = 0
+        self.objects: dict[str, Obj | None] = {}
+        self.lines = 0
+
+    def apply(self, data: bytes, path: str) -> int:
+        """Take in the whole lines of `data`; how many bytes they were. A line that does not parse (a
+        write cut short by a crash, the next write starting on a line of its own) is passed over."""
+        end = data.rfind(b"\n") + 1
+        for line in data[:end].split(b"\n"):
+            if not line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(entry, dict):
+                continue
+            if entry.get("format", 0) > STORE_FORMAT:
+                raise StoreError(f"{path} was written by a newer kjob (format {entry.get('format')})")
+            obj = entry.get("object")
+            if isinstance(obj, dict):
+                self.objects[name_of(obj)] = obj
+            elif isinstance(entry.get("deleted"), str):
+                self.objects[entry["deleted"]] = None
+            self.lines += 1
+        return end
+
+
 class Store:
     """Objects as one JSON file each: `<home>/<kind>/<namespace>/<name>.json`.
 
@@ -172,6 +215,10 @@ class Store:
         self._seen: tuple[int, int, bytes] | None = None
         # Writes held back until the cached span ends: path -> (kind, object, or None to delete).
         self._pending: dict[str, tuple[str, Obj | None]] = {}
+        self._logs: dict[str, _Log] = {}  # log path -> what it says, as far as read
+        self._fresh_logs: set[str] | None = None  # in a cached span: the logs read in it
+        self._legacy: set[str] = set()  # files of log kinds seen, from before the logs
+        self._log_prefixes = tuple(f"{self.root}/{kind}/" for kind in LOG_KINDS)
 
     # ------------------------------------------------------------ paths
 
@@ -243,6 +290,7 @@ class Store:
         self._require_lock()
         self._cache = {}
         self._pending = {}
+        self._fresh_logs = set()
         try:
             yield
         except BaseException:
@@ -255,8 +303,10 @@ class Store:
             finally:
                 self._cache = None
                 self._pending = {}
+                self._fresh_logs = None
 
     def _forget(self) -> None:
+        self._logs.clear()
         self._dirs.clear()
         if self._memo is not None:
             self._memo.clear()
@@ -320,7 +370,7 @@ class Store:
                 self._rv_unsynced = True
             durable = False
             for path, (kind, obj) in items:
-                if obj is not None:
+                if obj is not None and kind not in LOG_KINDS:
                     data = json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":"))
                     temps.append((kind, path, *_write_temp(path, data.encode(), pid)))
                     durable = durable or kind not in EPHEMERAL_KINDS
@@ -329,7 +379,9 @@ class Store:
             # object is there without the counter that covers its version, and no pod's new file
             # without the job's written before it. (And a file synced before it is renamed over another
             # is not flushed again by the rename, which ext4 does to unsynced data: ~0.1 ms each.)
-            if durable or (len(temps) > (counter is not None) and self._rv_unsynced):
+            logged_objects = any(obj is not None and kind in LOG_KINDS for kind, obj in pending.values())
+            written = len(temps) > (counter is not None) or logged_objects
+            if durable or (written and self._rv_unsynced):
                 _syncfs(self.root)
                 self._rv_unsynced = False
             for kind, path, tmp, st in temps:
@@ -340,13 +392,21 @@ class Store:
                 else:
                     self._counter_written(self._seen, (st.st_ino, st.st_mtime_ns, counter or b""))
             temps = []
+            logged: dict[tuple[str, str], builtins.list[tuple[str, Obj | None]]] = {}
             for path, (kind, obj) in items:
-                if obj is None:
+                if kind in LOG_KINDS:
+                    directory, _, file = path.rpartition("/")
+                    ns = directory.rpartition("/")[2]
+                    logged.setdefault((kind, ns), []).append((file[: -len(".json")], obj))
+                    self._relist(kind, path, present=obj is not None)
+                elif obj is None:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(path)
                     if self._memo is not None:
                         self._memo.pop(path, None)
                         self._relist(kind, path, present=False)
+            for (kind, ns), entries in logged.items():
+                self._append(kind, ns, entries)
         except OSError as e:
             self._forget()
             for _, _, tmp, _ in temps[renamed:]:
@@ -440,6 +500,18 @@ class Store:
         self._seen = None
 
     def _read(self, path: str) -> Obj | None:
+        if path.startswith(self._log_prefixes):
+            log_path, name = self._log_path(path)
+            log = self._read_log(log_path)
+            if name in log.objects:
+                return log.objects[name]
+            obj = self._read_file(path)
+            if obj is not None:
+                self._legacy.add(path)
+            return obj
+        return self._read_file(path)
+
+    def _read_file(self, path: str) -> Obj | None:
         memo = self._memo
         if memo is not None:
             try:
@@ -480,6 +552,119 @@ class Store:
         obj: Obj = doc["object"]
         return obj
 
+    # ------------------------------------------------------------ logs (LOG_KINDS)
+
+    def _log_path(self, path: str) -> tuple[str, str]:
+        """An object path of a log kind (`<root>/<kind>/<ns>/<name>.json`): its log's path, its name."""
+        directory, _, file = path.rpartition("/")
+        return f"{directory}/{LOG_NAME}", file[: -len(".json")]
+
+    def _read_log(self, path: str) -> _Log:
+        """A log as it is now: the lines written since it was last read are read, all of it again if it
+        was rewritten meanwhile. Once a cached span: while it holds the lock, only its own writes
+        change the log, and those are taken in as they are written."""
+        log = self._logs.get(path)
+        fresh = self._fresh_logs
+        if log is not None and fresh is not None and path in fresh:
+            return log
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            log = _Log()
+        except OSError as e:
+            raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
+        else:
+            try:
+                st = os.fstat(fd)
+                if log is None or st.st_ino != log.ino or st.st_size < log.offset:
+                    log = _Log()
+                    log.ino = st.st_ino
+                while st.st_size > log.offset:
+                    data = os.pread(fd, st.st_size - log.offset, log.offset)
+                    used = log.apply(data, path)
+                    if not data or not used:
+                        break  # what is left is a line still being written (or cut short)
+                    log.offset += used
+            except OSError as e:
+                raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
+            finally:
+                os.close(fd)
+        self._logs[path] = log
+        if fresh is not None:
+            fresh.add(path)
+        return log
+
+    def _append(self, kind: str, namespace: str, entries: builtins.list[tuple[str, Obj | None]]) -> None:
+        """Write objects (None: deleted) to a namespace's log of a kind, in one write, lock held."""
+        directory = f"{self.root}/{kind}/{namespace}"
+        path = f"{directory}/{LOG_NAME}"
+        log = self._read_log(path)
+        lines = [
+            json.dumps(
+                {"format": STORE_FORMAT, "object": obj}
+                if obj is not None
+                else {"format": STORE_FORMAT, "deleted": name},
+                separators=(",", ":"),
+            )
+            for name, obj in entries
+        ]
+        data = ("\n".join(lines) + "\n").encode()
+        try:
+            if directory not in self._dirs:
+                os.makedirs(directory, mode=0o700, exist_ok=True)
+                self._dirs.add(directory)
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                st = os.fstat(fd)
+                if st.st_size and os.pread(fd, 1, st.st_size - 1) != b"\n":
+                    data = b"\n" + data  # after a line a crash cut short, on a line of its own
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+        except OSError as e:
+            self._forget()
+            raise StoreError(f"cannot write to {self.root}: {e.strerror or e}") from e
+        if st.st_ino == log.ino or (log.ino == -1 and st.st_size == 0):
+            # Taken in as written, not read back (what was there before was read just now).
+            log.ino, log.offset = st.st_ino, st.st_size + len(data)
+            for name, obj in entries:
+                log.objects[name] = obj
+            log.lines += len(entries)
+            self._logs[path] = log
+        else:
+            self._logs.pop(path, None)
+        for name, _ in entries:
+            legacy = f"{directory}/{name}.json"
+            if legacy in self._legacy:
+                # The object's file from before the logs: the log speaks for it now.
+                self._legacy.discard(legacy)
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(legacy)
+        self._compact(path)
+
+    def _compact(self, path: str) -> None:
+        """Rewrite a log with only what lives in it, once it is mostly deleted or replaced objects."""
+        log = self._logs.get(path)
+        if log is None or log.lines <= LOG_SLACK:
+            return
+        live = {name: obj for name, obj in log.objects.items() if obj is not None}
+        if log.lines - len(live) <= LOG_SLACK:
+            return
+        data = b"".join(
+            json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":")).encode() + b"\n"
+            for obj in live.values()
+        )
+        try:
+            tmp, st = _write_temp(path, data, os.getpid())
+            os.replace(tmp, path)
+        except OSError:
+            return  # a full disk: the log goes on as it is
+        fresh = _Log()
+        fresh.ino, fresh.offset, fresh.objects, fresh.lines = st.st_ino, len(data), dict(live), len(live)
+        self._logs[path] = fresh
+
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:
         if not safe_name(name):
             return None
@@ -518,6 +703,12 @@ class Store:
         """
         if self._memo is not None and self._lock_depth:
             out = self._list_remembered(kind, namespace)
+        elif kind in LOG_KINDS and self._fresh_logs is None:
+            self._fresh_logs = set()  # each log read once for the whole listing
+            try:
+                out = self._load_all(self._scan(kind, namespace))
+            finally:
+                self._fresh_logs = None
         else:
             out = self._load_all(self._scan(kind, namespace))
         if self._pending:
@@ -528,7 +719,7 @@ class Store:
         """list()'s objects one at a time, for a reader that need not hold them all at once: holding
         thousands of parsed objects costs more than parsing them (memory, and the cyclic garbage
         collector scanning them again and again)."""
-        if self._memo is not None or self._cache is not None:
+        if self._memo is not None or self._cache is not None or kind in LOG_KINDS:
             yield from self.list(kind, namespace)
             return
         for _, _, path in self._scan(kind, namespace):
@@ -621,6 +812,12 @@ class Store:
                 continue
             # Sorted by name, not by file name: `a` comes before `a-b`, as in etcd's key order.
             names = sorted(e[:-5] for e in entries if e.endswith(".json") and not e.startswith("."))
+            if kind in LOG_KINDS:
+                said = self._read_log(f"{directory}/{LOG_NAME}").objects
+                if names:
+                    self._legacy.update(f"{directory}/{n}.json" for n in names)
+                live = (n for n, o in said.items() if o is not None)
+                names = sorted({*(n for n in names if n not in said), *live})
             found += [(ns, name, f"{directory}/{name}.json") for name in names]
         return found
 
@@ -668,6 +865,9 @@ class Store:
             # Encoded when the span ends, once, however often the span writes it.
             self._cache[path] = obj
             self._pending[path] = (kind, obj)
+        elif kind in LOG_KINDS:
+            self._append(kind, ns, [(name_of(obj), obj)])
+            self._listings.clear()
         else:
             payload = json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":"))
             try:
@@ -716,6 +916,11 @@ class Store:
             return existed
         self.next_resource_version()
         self._listings.clear()
+        if kind in LOG_KINDS:
+            existed = self._load(path) is not None
+            if existed:
+                self._append(kind, namespace, [(name, None)])
+            return existed
         try:
             os.unlink(path)
             return True

@@ -432,7 +432,13 @@ def test_a_cached_span_makes_its_reserved_versions_durable_before_any_object_lan
     store = Store(tmp_path)
     with store.lock(), store.cached():
         store.create("events", {"metadata": {"name": "e", "namespace": "default"}})
+        store.create("jobs", job("j"))
     assert seen == ["sync", "counter", "object"]
+    seen.clear()
+    with store.lock(), store.cached():
+        store.create("events", {"metadata": {"name": "f", "namespace": "default"}})
+    assert seen == ["sync", "counter"]  # the event went to its namespace's log after both
+    assert [e["metadata"]["name"] for e in Store(tmp_path).list("events")] == ["e", "f"]
 
 
 def test_current_gives_objects_as_a_cached_span_holds_them_now(tmp_path: Path) -> None:
@@ -530,3 +536,99 @@ def test_a_flush_syncs_once_and_lands_jobs_before_pods_each_object_once_as_it_en
     pod_on_disk = json.loads((tmp_path / "pods" / "default" / "p.json").read_text())["object"]
     assert pod_on_disk["spec"] == {"round": 1}
     assert int(pod_on_disk["metadata"]["resourceVersion"]) > int(on_disk["metadata"]["resourceVersion"])
+
+
+# ---------------------------------------------------------------- logs (events)
+
+
+def _event(name: str, ns: str = "default", **extra: object) -> dict[str, object]:
+    return {"kind": "Event", "metadata": {"name": name, "namespace": ns}, "reason": "R", **extra}
+
+
+def _event_names(store: Store, ns: str | None = None) -> list[str]:
+    return [e["metadata"]["name"] for e in store.list("events", ns)]
+
+
+def test_events_live_in_one_log_a_namespace_read_by_any_process(tmp_path: Path) -> None:
+    worker = _worker_store(tmp_path)
+    with worker.lock(), worker.cached():
+        for name in ("b", "a", "c"):
+            worker.create("events", _event(name))
+        worker.create("events", _event("x", ns="other"))
+    with worker.lock(), worker.cached():
+        updated = dict(worker.must_get("events", "default", "a"), count=2)
+        worker.update("events", updated)
+        assert worker.delete("events", "default", "c")
+    assert sorted(p.name for p in (tmp_path / "events" / "default").iterdir()) == [".log"]
+    reader = Store(tmp_path)
+    assert _event_names(reader) == ["a", "b", "x"]
+    assert _event_names(reader, "default") == ["a", "b"]
+    assert reader.must_get("events", "default", "a")["count"] == 2
+    assert reader.get("events", "default", "c") is None
+    assert [e["metadata"]["name"] for e in reader.each("events")] == ["a", "b", "x"]
+    # A command's writes (no cached span) go to the same log, and the reader sees them as they come.
+    writer = Store(tmp_path)
+    with writer.lock():
+        writer.create("events", _event("d"))
+        assert writer.delete("events", "default", "b")
+        assert not writer.delete("events", "default", "b")
+        with pytest.raises(AlreadyExists):
+            writer.create("events", _event("a"))
+    assert _event_names(reader, "default") == ["a", "d"]
+    assert int(reader.must_get("events", "default", "d")["metadata"]["resourceVersion"]) > int(
+        reader.must_get("events", "default", "a")["metadata"]["resourceVersion"]
+    )
+
+
+def test_an_event_file_from_before_the_logs_is_read_and_replaced_by_the_log(tmp_path: Path) -> None:
+    directory = tmp_path / "events" / "default"
+    directory.mkdir(parents=True)
+    for name in ("old1", "old2"):
+        (directory / f"{name}.json").write_text(json.dumps({"format": STORE_FORMAT, "object": _event(name)}))
+    store = Store(tmp_path)
+    with store.lock():
+        store.create("events", _event("new"))
+    assert _event_names(store) == ["new", "old1", "old2"]
+    with store.lock():
+        store.update("events", dict(store.must_get("events", "default", "old1"), count=5))
+        assert store.delete("events", "default", "old2")
+    assert sorted(p.name for p in directory.iterdir()) == [".log"]
+    fresh = Store(tmp_path)
+    assert _event_names(fresh) == ["new", "old1"]
+    assert fresh.must_get("events", "default", "old1")["count"] == 5
+
+
+def test_a_log_line_cut_short_by_a_crash_is_passed_over(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with store.lock():
+        store.create("events", _event("a"))
+    log = tmp_path / "events" / "default" / ".log"
+    with log.open("ab") as f:
+        f.write(b'{"format":1,"object":{"kind":"Event","metadata":{"name":"torn"')  # no end, no newline
+    assert _event_names(Store(tmp_path)) == ["a"]
+    with store.lock():
+        store.create("events", _event("b"))
+    assert _event_names(Store(tmp_path)) == ["a", "b"]
+    assert log.read_bytes().count(b"\n") == 3  # the torn line ended by the next write, on its own
+
+
+def test_a_log_mostly_of_the_dead_is_rewritten_and_readers_follow(tmp_path: Path) -> None:
+    from kjob.store import LOG_SLACK
+
+    store = Store(tmp_path)
+    reader = Store(tmp_path)
+    with store.lock(), store.cached():
+        store.create("events", _event("keep"))
+    assert _event_names(reader) == ["keep"]
+    log = tmp_path / "events" / "default" / ".log"
+    for batch in range(3):
+        with store.lock(), store.cached():
+            for i in range(LOG_SLACK // 2):
+                store.create("events", _event(f"gone-{batch}-{i:05d}"))
+        with store.lock(), store.cached():
+            for i in range(LOG_SLACK // 2):
+                store.delete("events", "default", f"gone-{batch}-{i:05d}")
+    # 6,001 lines written; rewritten with what lived once the dead passed LOG_SLACK, then 2,000 more.
+    assert log.read_bytes().count(b"\n") <= LOG_SLACK + 1
+    assert _event_names(reader) == ["keep"]  # a reader that knew the old log reads the new one
+    assert _event_names(Store(tmp_path)) == ["keep"]
