@@ -4,6 +4,7 @@ labels, selectors, conditions and time stamps."""
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
 from collections.abc import Mapping
@@ -75,7 +76,13 @@ def now() -> float:
 
 def format_time(ts: float) -> str:
     """RFC 3339 at second precision in UTC, as metav1.Time serialises."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+    return _format_second(math.floor(ts))
+
+
+@functools.lru_cache(maxsize=64)
+def _format_second(second: int) -> str:
+    # The worker stamps a pod's conditions, states and events with the same few seconds, over and over.
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second))
 
 
 def format_time_nano(ts_ns: int) -> str:
