@@ -148,13 +148,19 @@ def _flock(path: str, timeout: float, root: str) -> int:
 class _Log:
     """What one log says, read up to its last whole line: name -> object, or None once deleted."""
 
-    __slots__ = ("ino", "lines", "objects", "offset")
+    __slots__ = ("ino", "lines", "live", "objects", "offset")
 
     def __init__(self) -> None:
         self.ino = -1
         self.offset = 0
         self.objects: dict[str, Obj | None] = {}
         self.lines = 0
+        self.live = 0  # objects not deleted
+
+    def put(self, name: str, obj: Obj | None) -> None:
+        self.live += (obj is not None) - (self.objects.get(name) is not None)
+        self.objects[name] = obj
+        self.lines += 1
 
     def apply(self, data: bytes, path: str) -> int:
         """Take in the whole lines of `data`; how many bytes they were. A line that does not parse (a
@@ -173,10 +179,9 @@ class _Log:
                 raise StoreError(f"{path} was written by a newer kjob (format {entry.get('format')})")
             obj = entry.get("object")
             if isinstance(obj, dict):
-                self.objects[name_of(obj)] = obj
+                self.put(name_of(obj), obj)
             elif isinstance(entry.get("deleted"), str):
-                self.objects[entry["deleted"]] = None
-            self.lines += 1
+                self.put(entry["deleted"], None)
         return end
 
 
@@ -630,8 +635,7 @@ class Store:
             # Taken in as written, not read back (what was there before was read just now).
             log.ino, log.offset = st.st_ino, st.st_size + len(data)
             for name, obj in entries:
-                log.objects[name] = obj
-            log.lines += len(entries)
+                log.put(name, obj)
             self._logs[path] = log
         else:
             self._logs.pop(path, None)
@@ -647,11 +651,9 @@ class Store:
     def _compact(self, path: str) -> None:
         """Rewrite a log with only what lives in it, once it is mostly deleted or replaced objects."""
         log = self._logs.get(path)
-        if log is None or log.lines <= LOG_SLACK:
+        if log is None or log.lines - log.live <= LOG_SLACK:
             return
         live = {name: obj for name, obj in log.objects.items() if obj is not None}
-        if log.lines - len(live) <= LOG_SLACK:
-            return
         data = b"".join(
             json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":")).encode() + b"\n"
             for obj in live.values()
@@ -662,7 +664,8 @@ class Store:
         except OSError:
             return  # a full disk: the log goes on as it is
         fresh = _Log()
-        fresh.ino, fresh.offset, fresh.objects, fresh.lines = st.st_ino, len(data), dict(live), len(live)
+        fresh.ino, fresh.offset = st.st_ino, len(data)
+        fresh.objects, fresh.lines, fresh.live = dict(live), len(live), len(live)
         self._logs[path] = fresh
 
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:
