@@ -197,8 +197,8 @@ class Worker:
         self.last_event_ns = 0
         # Whether objects went since events were last collected (so the first pass collects too).
         self.removed = True
-        # uid -> resourceVersion of the pods whose ownership was last checked.
-        self.claimed: dict[str, str] = {}
+        # What each pod listed in the last pass is, by the identity of its object (see _Seen).
+        self.seen: dict[int, _Seen] = {}
         self.claim_jobs: dict[str, str] = {}
         self.retry_at = 0.0  # no pass before this time (after a failed one)
         self.launches: list[Any] = []  # container runs decided in this pass, started after its writes
@@ -486,15 +486,17 @@ class Worker:
                 self.wake_at((finished_at or now) + float(ttl))
                 work = True
 
+        self._see(pods)
         if self._adopt_and_release(jobs, pods):
             changed = True
             pods = store.list("pods")
+            self._see(pods)
 
         pods_by_job: dict[str, list[Obj]] = {}
         kept: list[Obj] = []
         for pod in pods:
-            ref = controller_ref(pod)
-            owner = ref.get("uid") if ref else None
+            seen = self._seen(pod)
+            ref, owner = seen.ref, seen.owner
             if ref and ref.get("kind") == "Job" and owner not in job_uids:
                 if self._orphan(pod, now):
                     changed = True
@@ -507,7 +509,7 @@ class Worker:
 
         # -- the kubelet
         for pod in kept:
-            if pod_is_terminal(pod) and not is_deleting(pod):
+            if self._seen(pod).settled:
                 continue
             if self._sync_pod(pod, now, kubelet):
                 changed = True
@@ -534,8 +536,13 @@ class Worker:
 
         # -- the job controller
         for job in [j for j in job_uids.values() if not is_deleting(j)]:
-            # The kubelet may have changed or removed pods above: take them as they are now.
-            owned = store.current("pods", pods_by_job.get(uid_of(job), []))
+            # The kubelet may have changed or removed pods above: take them as they are now. (Not a
+            # finished one: nothing above changes it, and it is most of a big job's pods.)
+            owned = [
+                pod
+                for listed in pods_by_job.get(uid_of(job), [])
+                for pod in ([listed] if self._seen(listed).settled else store.current("pods", [listed]))
+            ]
             if self._sync_job(job, owned, now, controller):
                 changed = True
             current = store.get("jobs", namespace_of(job), name_of(job))
@@ -558,6 +565,19 @@ class Worker:
             work = True
         return changed, work
 
+    def _see(self, pods: list[Obj]) -> None:
+        """Know the listed pods: what was known of an unchanged one is kept, the rest forgotten."""
+        old, self.seen = self.seen, {}
+        for pod in pods:
+            known = old.get(id(pod))
+            self.seen[id(pod)] = known if known is not None and known.knows(pod) else _Seen(pod)
+
+    def _seen(self, pod: Obj) -> _Seen:
+        known = self.seen.get(id(pod))
+        if known is None or not known.knows(pod):
+            known = self.seen[id(pod)] = _Seen(pod)
+        return known
+
     def _adopt_and_release(self, jobs: list[Obj], pods: list[Obj]) -> bool:
         """The controller's ClaimPods: an ownerless pod that a live job's selector matches is adopted;
         a pod whose labels no longer match its job's selector is released."""
@@ -574,14 +594,12 @@ class Worker:
         live = [j for j in jobs if not is_deleting(j) and not is_job_finished(j)]
         by_uid = {uid_of(j): j for j in jobs}
         for pod in pods:
-            if is_deleting(pod):
-                continue
-            version = str(meta(pod).get("resourceVersion", ""))
-            if self.claimed.get(uid_of(pod)) == version and not changed_jobs:
+            seen = self._seen(pod)
+            if seen.deleting or (seen.claimed and not changed_jobs):
                 continue  # neither the pod nor any job changed since it was last checked
-            self.claimed[uid_of(pod)] = version
+            seen.claimed = True
             labels = meta(pod).get("labels") or {}
-            ref = controller_ref(pod)
+            ref = seen.ref
             if ref is None:
                 for job in live:
                     selector = (job.get("spec") or {}).get("selector")
@@ -864,6 +882,28 @@ class Worker:
                 del self.events[key]
         for key in [k for k in self.dropped if k[0] not in live]:
             del self.dropped[key]
+
+
+class _Seen:
+    """What a pass asks of a pod, worked out once for each version of it (a pass over a job of 1,000
+    pods asked it of each of them). The same object with the same resourceVersion is the same pod:
+    objects read anew are new objects, and every write, in place or not, gives a new version. (The
+    object is held, so its id cannot be another's.)"""
+
+    __slots__ = ("claimed", "deleting", "owner", "pod", "ref", "settled", "version")
+
+    def __init__(self, pod: Obj) -> None:
+        self.pod = pod
+        self.version = (pod.get("metadata") or {}).get("resourceVersion")
+        self.ref = controller_ref(pod)
+        self.owner = self.ref.get("uid") if self.ref else None
+        self.deleting = is_deleting(pod)
+        # Finished and staying: the kubelet has nothing more to do with it.
+        self.settled = pod_is_terminal(pod) and not self.deleting
+        self.claimed = False  # its ownership checked against the jobs as they were then
+
+    def knows(self, pod: Obj) -> bool:
+        return self.pod is pod and self.version == (pod.get("metadata") or {}).get("resourceVersion")
 
 
 def _uid() -> str:
