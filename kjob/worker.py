@@ -486,31 +486,31 @@ class Worker:
                 self.wake_at((finished_at or now) + float(ttl))
                 work = True
 
-        self._see(pods)
-        if self._adopt_and_release(jobs, pods):
+        seens = self._see(pods)
+        if self._adopt_and_release(jobs, seens):
             changed = True
-            pods = store.list("pods")
-            self._see(pods)
+            seens = self._see(store.list("pods"))
 
-        pods_by_job: dict[str, list[Obj]] = {}
-        kept: list[Obj] = []
-        for pod in pods:
-            seen = self._seen(pod)
+        pods_by_job: dict[str, list[_Seen]] = {}
+        kept: list[_Seen] = []
+        for seen in seens:
             ref, owner = seen.ref, seen.owner
             if ref and ref.get("kind") == "Job" and owner not in job_uids:
+                pod = seen.pod
                 if self._orphan(pod, now):
                     changed = True
                 if store.get("pods", namespace_of(pod), name_of(pod)) is None:
                     continue
-                pod = store.must_get("pods", namespace_of(pod), name_of(pod))
-            kept.append(pod)
+                seen = _Seen(store.must_get("pods", namespace_of(pod), name_of(pod)))
+            kept.append(seen)
             if owner in job_uids:
-                pods_by_job.setdefault(owner, []).append(pod)
+                pods_by_job.setdefault(owner, []).append(seen)
 
         # -- the kubelet
-        for pod in kept:
-            if self._seen(pod).settled:
+        for seen in kept:
+            if seen.settled:
                 continue
+            pod = seen.pod
             if self._sync_pod(pod, now, kubelet):
                 changed = True
             current = store.get("pods", namespace_of(pod), name_of(pod))
@@ -519,7 +519,7 @@ class Worker:
 
         # -- foreground deletion: a job being deleted goes once its pods are gone
         for job in [j for j in job_uids.values() if is_deleting(j)]:
-            owned = store.current("pods", pods_by_job.get(uid_of(job), []))
+            owned = store.current("pods", [seen.pod for seen in pods_by_job.get(uid_of(job), [])])
             for pod in owned:
                 if not is_deleting(pod):
                     drop_tracking_finalizer(pod)
@@ -540,8 +540,8 @@ class Worker:
             # finished one: nothing above changes it, and it is most of a big job's pods.)
             owned = [
                 pod
-                for listed in pods_by_job.get(uid_of(job), [])
-                for pod in ([listed] if self._seen(listed).settled else store.current("pods", [listed]))
+                for seen in pods_by_job.get(uid_of(job), [])
+                for pod in ([seen.pod] if seen.settled else store.current("pods", [seen.pod]))
             ]
             if self._sync_job(job, owned, now, controller):
                 changed = True
@@ -557,7 +557,7 @@ class Worker:
                 changed = True
 
         if self.removed:
-            self._collect_events(job_uids, [*kept, *created])
+            self._collect_events(job_uids, [*(seen.pod for seen in kept), *created])
             self.removed = False
         for message in store.corrupt:
             log(message)
@@ -565,20 +565,20 @@ class Worker:
             work = True
         return changed, work
 
-    def _see(self, pods: list[Obj]) -> None:
-        """Know the listed pods: what was known of an unchanged one is kept, the rest forgotten."""
+    def _see(self, pods: list[Obj]) -> list[_Seen]:
+        """The listed pods as known: what was known of an unchanged one is kept, the rest forgotten."""
         old, self.seen = self.seen, {}
+        out = []
         for pod in pods:
             known = old.get(id(pod))
-            self.seen[id(pod)] = known if known is not None and known.knows(pod) else _Seen(pod)
+            version = pod["metadata"].get("resourceVersion")
+            if known is None or known.pod is not pod or known.version != version:
+                known = _Seen(pod)
+            self.seen[id(pod)] = known
+            out.append(known)
+        return out
 
-    def _seen(self, pod: Obj) -> _Seen:
-        known = self.seen.get(id(pod))
-        if known is None or not known.knows(pod):
-            known = self.seen[id(pod)] = _Seen(pod)
-        return known
-
-    def _adopt_and_release(self, jobs: list[Obj], pods: list[Obj]) -> bool:
+    def _adopt_and_release(self, jobs: list[Obj], seens: list[_Seen]) -> bool:
         """The controller's ClaimPods: an ownerless pod that a live job's selector matches is adopted;
         a pod whose labels no longer match its job's selector is released."""
         from kjob.objects import selector_matches
@@ -593,11 +593,11 @@ class Worker:
         self.claim_jobs = job_versions
         live = [j for j in jobs if not is_deleting(j) and not is_job_finished(j)]
         by_uid = {uid_of(j): j for j in jobs}
-        for pod in pods:
-            seen = self._seen(pod)
+        for seen in seens:
             if seen.deleting or (seen.claimed and not changed_jobs):
                 continue  # neither the pod nor any job changed since it was last checked
             seen.claimed = True
+            pod = seen.pod
             labels = meta(pod).get("labels") or {}
             ref = seen.ref
             if ref is None:
@@ -901,9 +901,6 @@ class _Seen:
         # Finished and staying: the kubelet has nothing more to do with it.
         self.settled = pod_is_terminal(pod) and not self.deleting
         self.claimed = False  # its ownership checked against the jobs as they were then
-
-    def knows(self, pod: Obj) -> bool:
-        return self.pod is pod and self.version == (pod.get("metadata") or {}).get("resourceVersion")
 
 
 def _uid() -> str:
