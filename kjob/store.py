@@ -222,7 +222,9 @@ class Store:
         self._pending: dict[str, tuple[str, Obj | None]] = {}
         self._logs: dict[str, _Log] = {}  # log path -> what it says, as far as read
         self._fresh_logs: set[str] | None = None  # in a cached span: the logs read in it
-        self._legacy: set[str] = set()  # files of log kinds seen, from before the logs
+        # Object files of log kinds, from before the logs: directory -> their names, listed once a
+        # process (nothing writes them any more), so that a name the log lacks costs no stat.
+        self._legacy: dict[str, set[str]] = {}
         self._log_prefixes = tuple(f"{self.root}/{kind}/" for kind in LOG_KINDS)
 
     # ------------------------------------------------------------ paths
@@ -312,6 +314,7 @@ class Store:
 
     def _forget(self) -> None:
         self._logs.clear()
+        self._legacy.clear()
         self._dirs.clear()
         if self._memo is not None:
             self._memo.clear()
@@ -510,11 +513,23 @@ class Store:
             log = self._read_log(log_path)
             if name in log.objects:
                 return log.objects[name]
-            obj = self._read_file(path)
-            if obj is not None:
-                self._legacy.add(path)
-            return obj
+            if name not in self._legacy_names(log_path.rpartition("/")[0]):
+                return None
+            return self._read_file(path)
         return self._read_file(path)
+
+    def _legacy_names(self, directory: str, entries: builtins.list[str] | None = None) -> set[str]:
+        names = self._legacy.get(directory)
+        if names is None or entries is not None:
+            if entries is None:
+                try:
+                    entries = os.listdir(directory)
+                except OSError:
+                    entries = []
+            names = self._legacy[directory] = {
+                e[: -len(".json")] for e in entries if e.endswith(".json") and not e.startswith(".")
+            }
+        return names
 
     def _read_file(self, path: str) -> Obj | None:
         memo = self._memo
@@ -639,13 +654,13 @@ class Store:
             self._logs[path] = log
         else:
             self._logs.pop(path, None)
+        legacy = self._legacy_names(directory)
         for name, _ in entries:
-            legacy = f"{directory}/{name}.json"
-            if legacy in self._legacy:
+            if name in legacy:
                 # The object's file from before the logs: the log speaks for it now.
-                self._legacy.discard(legacy)
+                legacy.discard(name)
                 with contextlib.suppress(FileNotFoundError):
-                    os.unlink(legacy)
+                    os.unlink(f"{directory}/{name}.json")
         self._compact(path)
 
     def _compact(self, path: str) -> None:
@@ -817,8 +832,7 @@ class Store:
             names = sorted(e[:-5] for e in entries if e.endswith(".json") and not e.startswith("."))
             if kind in LOG_KINDS:
                 said = self._read_log(f"{directory}/{LOG_NAME}").objects
-                if names:
-                    self._legacy.update(f"{directory}/{n}.json" for n in names)
+                self._legacy_names(directory, entries)
                 live = (n for n, o in said.items() if o is not None)
                 names = sorted({*(n for n in names if n not in said), *live})
             found += [(ns, name, f"{directory}/{name}.json") for name in names]
