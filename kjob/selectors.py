@@ -700,17 +700,67 @@ def _pod_label(label: str) -> str:
     raise ValueError(f"field label not supported: {label}")
 
 
+_EVENT_LABELS = (
+    "involvedObject.kind",
+    "involvedObject.namespace",
+    "involvedObject.name",
+    "involvedObject.uid",
+    "involvedObject.apiVersion",
+    "involvedObject.resourceVersion",
+    "involvedObject.fieldPath",
+    "reason",
+    "reportingComponent",
+    "source",
+    "type",
+    "metadata.namespace",
+    "metadata.name",
+)
+
+
+def _event_label(label: str) -> str:
+    """pkg/apis/core/v1 conversion func for Event."""
+    if label in _EVENT_LABELS:
+        return label
+    raise ValueError(f"field label not supported: {label}")
+
+
+def _event_fields(obj: dict[str, object]) -> dict[str, str]:
+    """pkg/registry/core/event ToSelectableFields: `source` falls back to the reporting controller."""
+
+    def part(key: str) -> dict[str, object]:
+        value = obj.get(key)
+        return value if isinstance(value, dict) else {}
+
+    meta, involved, source = part("metadata"), part("involvedObject"), part("source")
+    fields = {f"involvedObject.{k}": str(involved.get(k) or "") for k in _INVOLVED}
+    return {
+        **fields,
+        "reason": str(obj.get("reason") or ""),
+        "reportingComponent": str(obj.get("reportingComponent") or ""),
+        "source": str(source.get("component") or obj.get("reportingComponent") or ""),
+        "type": str(obj.get("type") or ""),
+        "metadata.name": str(meta.get("name") or ""),
+        "metadata.namespace": str(meta.get("namespace") or ""),
+    }
+
+
+_INVOLVED = ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")
+
 _KINDS = {
     "jobs": ("batch/v1, Resource=jobs", _job_label, _job_fields),
     "pods": ("/v1, Resource=pods", _pod_label, _pod_fields),
+    "events": ("/v1, Resource=events", _event_label, _event_fields),
 }
-_KIND_ALIASES = {"job": "jobs", "jobs.batch": "jobs", "pod": "pods", "po": "pods"}
+_KIND_ALIASES = {
+    **{"job": "jobs", "jobs.batch": "jobs", "pod": "pods", "po": "pods"},
+    **{"event": "events", "ev": "events"},
+}
 
 
 def _kind(kind: str) -> str:
     name = _KIND_ALIASES.get(kind, kind)
     if name not in _KINDS:
-        raise ValueError(f"field selectors are only known for jobs and pods, not {kind!r}")
+        raise ValueError(f"field selectors are only known for jobs, pods and events, not {kind!r}")
     return name
 
 

@@ -402,3 +402,26 @@ def test_a_generated_pod_name_that_is_taken_is_drawn_again(
     created = next(p for p in pods if p != "j-bbbbb")
     messages = [e["message"] for e in store.list("events") if e["reason"] == "SuccessfulCreate"]
     assert messages == [f"Created pod: {created}"]
+
+
+def test_events_are_selected_by_their_fields(kjob_proc) -> None:  # type: ignore[no-untyped-def]
+    """`kubectl get events --field-selector involvedObject.name=...` is how one looks at one object's
+    events; a job of 12 pods shows what a cluster's correlator keeps of its SuccessfulCreate events."""
+    manifest = job_manifest("sel", "true", completions=12, parallelism=4)
+    assert kjob_proc("create", "-f", "-", input=manifest).exit_code == 0
+    assert kjob_proc("wait", "--for=condition=complete", "job/sel", "--timeout=60s").exit_code == 0
+    out = kjob_proc("get", "events", "--field-selector", "involvedObject.kind=Job,involvedObject.name=sel")
+    assert out.exit_code == 0, out.stderr
+    rows = out.stdout.splitlines()[1:]
+    assert all(" job/sel " in row for row in rows)
+    created = [row for row in rows if "SuccessfulCreate" in row]
+    assert len(created) == 10 and sum("(combined from similar events)" in row for row in created) == 1
+    assert sum(" Completed " in row for row in rows) == 1
+    started = kjob_proc("get", "ev", "--field-selector", "reason=Started,source=kubelet", "-o", "name")
+    assert len(started.stdout.split()) == 12
+    bad = kjob_proc("get", "events", "--field-selector", "status.phase=Running")
+    assert bad.exit_code == 1
+    assert bad.stderr == (
+        'Error from server (BadRequest): Unable to find "/v1, Resource=events" that match label selector "", '
+        'field selector "status.phase=Running": field label not supported: status.phase\n'
+    )

@@ -528,6 +528,36 @@ def test_pod_field_selectors(text: str, obj: dict[str, object], expected: bool) 
     assert parse_field_selector(text, "pods").matches(obj) is expected
 
 
+_EVENT = {
+    "metadata": {"name": "p.18ee3aea9dfe428a", "namespace": "default"},
+    "involvedObject": {"kind": "Pod", "namespace": "default", "name": "p", "uid": "u1", "apiVersion": "v1"},
+    "reason": "Started",
+    "type": "Normal",
+    "source": {"component": "kubelet", "host": "node"},
+    "reportingComponent": "kubelet",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "obj", "expected"),
+    [
+        ("involvedObject.kind=Pod", _EVENT, True),
+        ("involvedObject.kind=Job", _EVENT, False),
+        ("involvedObject.name=p,reason=Started", _EVENT, True),
+        ("involvedObject.uid=u1,involvedObject.apiVersion=v1", _EVENT, True),
+        ("involvedObject.fieldPath=", _EVENT, True),
+        ("type!=Warning", _EVENT, True),
+        ("source=kubelet,reportingComponent=kubelet", _EVENT, True),
+        ("metadata.name=p.18ee3aea9dfe428a,metadata.namespace=default", _EVENT, True),
+        # ToSelectableFields: an event without source.component selects by its reporting controller.
+        ("source=job-controller", {**_EVENT, "source": {}, "reportingComponent": "job-controller"}, True),
+    ],
+)
+def test_event_field_selectors(text: str, obj: dict[str, object], expected: bool) -> None:
+    assert parse_field_selector(text, "events").matches(obj) is expected
+    assert parse_field_selector(text, "ev").matches(obj) is expected
+
+
 @pytest.mark.parametrize(
     ("text", "kind", "message"),
     [
@@ -538,6 +568,8 @@ def test_pod_field_selectors(text: str, obj: dict[str, object], expected: bool) 
         ("foo=bar", "pods", "field label not supported: foo"),
         ("status.successful=1", "pods", "field label not supported: status.successful"),
         ("=x", "pods", "field label not supported: "),
+        ("status.phase=Running", "events", "field label not supported: status.phase"),
+        ("involvedObject.Kind=Pod", "events", "field label not supported: involvedObject.Kind"),
         # Terms are sorted before conversion, so the alphabetically first bad label is reported.
         ("zzz=1,aaa=2", "jobs", 'field label "aaa" not supported for Job'),
         ("foo", "jobs", "invalid selector: 'foo'; can't understand 'foo'"),
