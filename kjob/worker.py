@@ -30,7 +30,6 @@ from kjob.objects import (
     release_from_owner,
     uid_of,
 )
-from kjob.recorder import Correlator
 from kjob.store import Store
 
 if TYPE_CHECKING:
@@ -188,6 +187,8 @@ class Worker:
         self.shims: set[int] = set()  # those of them that are shims
         self.stopping: dict[str, set[str]] = {}  # pod uid -> containers told to stop
         self.events: dict[tuple[str, ...], str] = {}  # (involved uid, namespace, ...) -> event name
+        from kjob.recorder import Correlator  # the worker's alone: not on the commands' import path
+
         self.correlator = Correlator()
         self.run_root = str(store.run_dir)
         self.starts: dict[int, int | None] = {}
