@@ -690,38 +690,43 @@ _POD_LABELS = frozenset(
 )
 
 
-def _pod_label(label: str) -> str:
-    """pkg/apis/core/v1 conversion func for Pod."""
-    if label in _POD_LABELS:
+def _core_label(label: str, supported: frozenset[str]) -> str:
+    """What pkg/apis/core/v1's conversion funcs do with a label: keep one they know, refuse the rest."""
+    if label in supported:
         return label
-    if label == "spec.host":
-        # Kept upstream for pre-1.0 clients: silently means spec.nodeName.
-        return "spec.nodeName"
     raise ValueError(f"field label not supported: {label}")
 
 
-_EVENT_LABELS = (
-    "involvedObject.kind",
-    "involvedObject.namespace",
-    "involvedObject.name",
-    "involvedObject.uid",
-    "involvedObject.apiVersion",
-    "involvedObject.resourceVersion",
-    "involvedObject.fieldPath",
-    "reason",
-    "reportingComponent",
-    "source",
-    "type",
-    "metadata.namespace",
-    "metadata.name",
+def _pod_label(label: str) -> str:
+    """pkg/apis/core/v1 conversion func for Pod."""
+    if label == "spec.host":
+        # Kept upstream for pre-1.0 clients: silently means spec.nodeName.
+        return "spec.nodeName"
+    return _core_label(label, _POD_LABELS)
+
+
+_EVENT_LABELS = frozenset(
+    {
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+        "metadata.namespace",
+        "metadata.name",
+    }
 )
 
 
 def _event_label(label: str) -> str:
     """pkg/apis/core/v1 conversion func for Event."""
-    if label in _EVENT_LABELS:
-        return label
-    raise ValueError(f"field label not supported: {label}")
+    return _core_label(label, _EVENT_LABELS)
 
 
 def _event_fields(obj: dict[str, object]) -> dict[str, str]:
@@ -732,7 +737,11 @@ def _event_fields(obj: dict[str, object]) -> dict[str, str]:
         return value if isinstance(value, dict) else {}
 
     meta, involved, source = part("metadata"), part("involvedObject"), part("source")
-    fields = {f"involvedObject.{k}": str(involved.get(k) or "") for k in _INVOLVED}
+    fields = {
+        label: str(involved.get(label.removeprefix("involvedObject.")) or "")
+        for label in _EVENT_LABELS
+        if label.startswith("involvedObject.")
+    }
     return {
         **fields,
         "reason": str(obj.get("reason") or ""),
@@ -743,8 +752,6 @@ def _event_fields(obj: dict[str, object]) -> dict[str, str]:
         "metadata.namespace": str(meta.get("namespace") or ""),
     }
 
-
-_INVOLVED = ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")
 
 _KINDS = {
     "jobs": ("batch/v1, Resource=jobs", _job_label, _job_fields),

@@ -59,40 +59,45 @@ def atomic_write(path: os.PathLike[str] | str, data: bytes, mode: int = 0o600, d
     `durable=False` skips the fsync: still atomic if a process dies, but a power cut may lose it.
     """
     path = os.fspath(path)
-    head, tail = os.path.split(path)
-    tmp = os.path.join(head, f".{tail}.{os.getpid()}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        tmp, _ = _write_temp(path, data, os.getpid(), mode, durable)
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            if durable:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
     except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
 
 
-def _write_temp(path: str, data: bytes, pid: int) -> tuple[str, os.stat_result]:
+def _write_temp(
+    path: str, data: bytes, pid: int, mode: int = 0o600, durable: bool = False
+) -> tuple[str, os.stat_result]:
     """Write a temp file beside `path`; its name, and its stat (a rename keeps the inode, size and
-    mtime, which is what remember_reads() knows a file by)."""
+    mtime, which is what remember_reads() knows a file by). A temp file that could not be written
+    whole is removed."""
     head, tail = os.path.split(path)
-    tmp = f"{head}/.{tail}.{pid}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp = os.path.join(head, f".{tail}.{pid}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
+        if durable:
+            os.fsync(fd)
         st = os.fstat(fd)
-    finally:
+    except OSError:
         os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    os.close(fd)
     return tmp, st
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 _LIBC: Any = None
@@ -509,11 +514,12 @@ class Store:
 
     def _read(self, path: str) -> Obj | None:
         if path.startswith(self._log_prefixes):
-            log_path, name = self._log_path(path)
-            log = self._read_log(log_path)
+            directory, _, file = path.rpartition("/")
+            name = file[: -len(".json")]
+            log = self._read_log(f"{directory}/{LOG_NAME}")
             if name in log.objects:
                 return log.objects[name]
-            if name not in self._legacy_names(log_path.rpartition("/")[0]):
+            if name not in self._legacy_names(directory):
                 return None
             return self._read_file(path)
         return self._read_file(path)
@@ -574,11 +580,6 @@ class Store:
 
     # ------------------------------------------------------------ logs (LOG_KINDS)
 
-    def _log_path(self, path: str) -> tuple[str, str]:
-        """An object path of a log kind (`<root>/<kind>/<ns>/<name>.json`): its log's path, its name."""
-        directory, _, file = path.rpartition("/")
-        return f"{directory}/{LOG_NAME}", file[: -len(".json")]
-
     def _read_log(self, path: str) -> _Log:
         """A log as it is now: the lines written since it was last read are read, all of it again if it
         was rewritten meanwhile. Once a cached span: while it holds the lock, only its own writes
@@ -638,9 +639,7 @@ class Store:
                 st = os.fstat(fd)
                 if st.st_size and os.pread(fd, 1, st.st_size - 1) != b"\n":
                     data = b"\n" + data  # after a line a crash cut short, on a line of its own
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                _write_all(fd, data)
             finally:
                 os.close(fd)
         except OSError as e:

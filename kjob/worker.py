@@ -819,6 +819,7 @@ class Worker:
         }
         if field_path:
             involved["fieldPath"] = field_path
+        host = self.node if source == "kubelet" else ""  # only the kubelet names its node
         ev: Obj = {
             "apiVersion": "v1",
             "kind": "Event",
@@ -827,11 +828,9 @@ class Worker:
             "reason": reason,
             "message": message,
             "type": etype,
-            "source": {"component": source}
-            if source != "kubelet"
-            else {"component": source, "host": self.node},
+            "source": {"component": source, "host": host} if host else {"component": source},
             "reportingComponent": source,
-            "reportingInstance": self.node if source == "kubelet" else "",
+            "reportingInstance": host,
             "count": 1,
             "firstTimestamp": format_time(now),
             "lastTimestamp": format_time(now),
@@ -839,7 +838,6 @@ class Worker:
         }
         # The recorder's correlator: after ten messages of one reason about one object, one combined
         # event stands for them all; a repeat counts in its event; and spam is dropped, counted all the same.
-        host = self.node if source == "kubelet" else ""
         kind, version = str(obj.get("kind")), str(obj.get("apiVersion"))
         about = (kind, involved["namespace"], involved["name"], involved["uid"], version)
         group = (source, host, *about, etype, reason, source, host)
