@@ -493,6 +493,7 @@ class Worker:
             seens = self._see(store.list("pods"))
 
         pods_by_job: dict[str, list[_Seen]] = {}
+        failing: set[str] = set()  # jobs with a failed pod
         kept: list[_Seen] = []
         for seen in seens:
             ref, owner = seen.ref, seen.owner
@@ -506,6 +507,8 @@ class Worker:
             kept.append(seen)
             if owner in job_uids:
                 pods_by_job.setdefault(owner, []).append(seen)
+                if seen.failed:
+                    failing.add(owner)
 
         # -- the kubelet
         for seen in kept:
@@ -538,10 +541,15 @@ class Worker:
         # -- the job controller
         for job in [j for j in job_uids.values() if not is_deleting(j)]:
             # The kubelet may have changed or removed pods above: take them as they are now. (Not a
-            # finished one: nothing above changes it, and it is most of a big job's pods.)
+            # finished one: nothing above changes it, and it is most of a big job's pods.) A pod that
+            # succeeded and is counted tells the controller nothing more (it is neither active nor
+            # uncounted) unless the job has failed pods, whose back-off starts after the last success:
+            # left out, a pass over a job of 1,000 pods looks at the few still running.
+            uid = uid_of(job)
             owned = [
                 pod
-                for seen in pods_by_job.get(uid_of(job), [])
+                for seen in pods_by_job.get(uid, [])
+                if uid in failing or not seen.counted
                 for pod in ([seen.pod] if seen.settled else store.current("pods", [seen.pod]))
             ]
             if self._sync_job(job, owned, now, controller):
@@ -889,7 +897,7 @@ class _Seen:
     objects read anew are new objects, and every write, in place or not, gives a new version. (The
     object is held, so its id cannot be another's.)"""
 
-    __slots__ = ("claimed", "deleting", "owner", "pod", "ref", "settled", "version")
+    __slots__ = ("claimed", "counted", "deleting", "failed", "owner", "pod", "ref", "settled", "version")
 
     def __init__(self, pod: Obj) -> None:
         self.pod = pod
@@ -897,8 +905,15 @@ class _Seen:
         self.ref = controller_ref(pod)
         self.owner = self.ref.get("uid") if self.ref else None
         self.deleting = is_deleting(pod)
+        phase = (pod.get("status") or {}).get("phase")
+        self.failed = phase == "Failed"
         # Finished and staying: the kubelet has nothing more to do with it.
-        self.settled = pod_is_terminal(pod) and not self.deleting
+        self.settled = phase in ("Succeeded", "Failed") and not self.deleting
+        # Succeeded and counted in its job's status (its tracking finalizer gone): the job controller
+        # learns nothing more from it, unless some pod of the job failed (see run_pass).
+        self.counted = (
+            self.settled and not self.failed and TRACKING_FINALIZER not in (meta(pod).get("finalizers") or [])
+        )
         self.claimed = False  # its ownership checked against the jobs as they were then
 
 
