@@ -115,6 +115,15 @@ def _write(path: str, value: str) -> bool:
 
 def _make(directory: str) -> bool:
     try:
+        os.mkdir(directory)  # one mkdir where kjob's parent cgroup is there, as it is after the first run
+        return True
+    except FileExistsError:
+        return True
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False
+    try:
         os.makedirs(directory, exist_ok=True)
         return True
     except OSError:
@@ -166,6 +175,14 @@ def create(run_id: str, limits: Limits) -> Placement:
                 "cpu limit: not enforced (no writable cpu cgroup; no rlimit matches a rate)"
             )
     return placement
+
+
+def prepare() -> None:
+    """Look up once, before the first run, what every run's cgroup needs: the v2 root, and the
+    controllers passed down to kjob's parent."""
+    root = _v2_root()
+    if root is not None:
+        _passed_down(root)
 
 
 _PASSED: dict[str, set[str]] = {}
@@ -323,6 +340,22 @@ def oom_killed(placement: Placement | None) -> bool:
                 if key == "oom_kill" and value.strip().isdigit() and int(value) > 0:
                     return True
     return False
+
+
+def remove_if_empty(placement: Placement | None) -> bool:
+    """Remove the run's cgroups if no process is left in them (True), which spares writing cgroup.kill
+    and reading memory.events for the many runs that leave nothing behind. Not where a memory
+    controller may have to tell of an OOM kill."""
+    if placement is None or placement.v1 or placement.v2 is None or placement.notes:
+        return False
+    try:
+        os.rmdir(placement.v2)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return False  # EBUSY: something of the run lives on
+    placement.v2 = None
+    return True
 
 
 def remove(placement: Placement | None) -> None:

@@ -37,8 +37,13 @@ _LOST_WRITE = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
 _NO_SENDFILE = (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP)
 
 
-def index_path(log: Path) -> Path:
-    return log.with_suffix(".index")
+def index_path(log: Path | str) -> Path:
+    return Path(index_name(log))
+
+
+def index_name(log: Path | str) -> str:
+    """index_path() as a string, for the launcher that opens one for every run."""
+    return f"{os.path.splitext(log)[0]}.index"
 
 
 @dataclass
@@ -110,11 +115,11 @@ class LogWriter:
     """The writing side of one run's log, in the process hosting the run. A full disk loses chunks (the
     run and its log go on); the index always matches the log, so what is there reads right."""
 
-    def __init__(self, path: Path, clock: Callable[[], int] = time.time_ns) -> None:
+    def __init__(self, path: Path | str, clock: Callable[[], int] = time.time_ns) -> None:
         # The index is made first: a reader that finds the log then finds the index, and knows the format.
         # Both close at the container's exec: it must not hold them.
         flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC
-        self.index_fd = os.open(index_path(path), flags, 0o600)
+        self.index_fd = os.open(index_name(path), flags, 0o600)
         _write_at(self.index_fd, INDEX_MAGIC, 0)
         self.fd = os.open(path, flags, 0o600)
         self.clock = clock

@@ -665,8 +665,6 @@ class Worker:
 
     def _sync_pod(self, pod: Obj, now: float, kubelet: Any, fresh: bool = False) -> bool:
         """`fresh`: the pod was created in this pass, so none of its containers has run yet."""
-        from pathlib import Path
-
         from kjob import runtime
 
         store = self.store
@@ -694,15 +692,15 @@ class Worker:
             new["spec"] = dict(pod.get("spec") or {}, nodeName=result.node_name)
         # Containers start from the pod as it is now: bound to this node, with its IPs.
         for launch in result.launch:
-            spec = self._run_spec(new, launch, Path(run_dir), kubelet)
+            spec = self._run_spec(new, launch, run_dir, kubelet)
             if not isinstance(spec, str):
                 # Started only once the pass's writes are on disk: no process without its pod.
                 self.launches.append(spec)
         for stop in result.stop:
-            runtime.request_stop(Path(run_dir), stop.container, stop.attempt, stop.grace)
+            runtime.request_stop(run_dir, stop.container, stop.attempt, stop.grace)
             stopping.add(stop.container)
         for container, attempt in result.lost:
-            runtime.kill_lost_run(Path(run_dir), container, attempt)
+            runtime.kill_lost_run(run_dir, container, attempt)
         for ev in result.events:
             self.record_event(pod, ev.type, ev.reason, ev.message, ev.source, now, ev.field_path)
         changed = new != pod
@@ -713,7 +711,7 @@ class Worker:
             return True
         return changed
 
-    def _run_spec(self, pod: Obj, launch: Any, run_dir: Path, kubelet: Any) -> Any:
+    def _run_spec(self, pod: Obj, launch: Any, run_dir: str, kubelet: Any) -> Any:
         from kjob.cgroups import Limits
         from kjob.runtime import RunSpec
 
@@ -723,7 +721,7 @@ class Worker:
         if container is None:
             return "missing"
         env = kubelet.container_env(pod, container)
-        cwd = container.get("workingDir") or str(run_dir / "fs")
+        cwd = container.get("workingDir") or f"{run_dir}/fs"
         return RunSpec(
             run_dir=run_dir,
             container=launch.container,
@@ -731,7 +729,7 @@ class Worker:
             argv=kubelet.container_argv(container, env),
             env=env,
             cwd=cwd,
-            log_path=self.log_path(pod, launch.container, launch.attempt),
+            log_path=str(self.log_path(pod, launch.container, launch.attempt)),
             grace=float(spec.get("terminationGracePeriodSeconds", 30)),
             notify=str(self.store.home / SOCKET_NAME),
             limits=Limits.from_container(container),

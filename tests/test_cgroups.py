@@ -131,3 +131,25 @@ def test_run_cgroups_are_removed_after_the_run(kjob_proc) -> None:
         else []
     )
     wait_until(lambda: not [p for p in leftovers if p.exists()], timeout=5)
+
+
+def test_an_empty_run_cgroup_is_removed_at_once_and_a_busy_one_is_kept(tmp_path: Path) -> None:
+    # A directory stands in for the cgroup: rmdir fails on it while it holds anything, as on a
+    # cgroup that still has processes.
+    empty, busy = tmp_path / "empty", tmp_path / "busy"
+    empty.mkdir()
+    busy.mkdir()
+    (busy / "cgroup.procs").write_text("123\n")
+    placement = cgroups.Placement(v2=str(empty))
+    assert cgroups.remove_if_empty(placement)
+    assert not empty.exists() and placement.v2 is None and placement.directories() == []
+    kept = cgroups.Placement(v2=str(busy))
+    assert not cgroups.remove_if_empty(kept)
+    assert busy.exists() and kept.v2 == str(busy)
+
+
+def test_a_run_cgroup_with_limits_is_kept_for_its_oom_record(tmp_path: Path) -> None:
+    (tmp_path / "limited").mkdir()
+    limited = cgroups.Placement(v2=str(tmp_path / "limited"), notes=["memory limit: cgroup v2"])
+    assert not cgroups.remove_if_empty(limited)
+    assert (tmp_path / "limited").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -142,3 +143,32 @@ def test_a_shims_container_runs_in_its_cgroup_and_the_shim_does_not(tmp_path: Pa
     assert wait_exit(s)["exitCode"] == 0
     assert f"/kjob/{s.run_id}" in (tmp_path / "cgroup.txt").read_text()
     assert f"/kjob/{s.run_id}" not in (tmp_path / "shim-cgroup.txt").read_text()
+
+
+def test_wake_ups_survive_a_fork_that_closed_every_descriptor(tmp_path: Path) -> None:
+    """A host keeps one socket for its wake-ups; a shim forked from it closes every inherited
+    descriptor, and its own wake-ups must neither be lost nor close a file that took the number."""
+    from kjob import runtime
+
+    path = str(tmp_path / "worker.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(path)
+        listener.settimeout(5)
+        runtime._notify(path)
+        runtime._notify(path)
+        assert listener.recv(8) + listener.recv(8) == b"ss"
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                os.closerange(3, 65536)  # as a shim does
+                fds = [os.open(os.devnull, os.O_RDONLY) for _ in range(16)]  # their numbers are others' now
+                runtime._notify(path)
+                for fd in fds:
+                    os.fstat(fd)  # still open
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert listener.recv(8) == b"s"
