@@ -411,7 +411,6 @@ class Store:
                     directory, _, file = path.rpartition("/")
                     ns = directory.rpartition("/")[2]
                     logged.setdefault((kind, ns), []).append((file[: -len(".json")], obj))
-                    self._relist(kind, path, present=obj is not None)
                 elif obj is None:
                     with contextlib.suppress(FileNotFoundError):
                         os.unlink(path)
@@ -420,6 +419,12 @@ class Store:
                         self._relist(kind, path, present=False)
             for (kind, ns), entries in logged.items():
                 self._append(kind, ns, entries)
+            if logged:
+                # A listing of a log kind is only kept while empty (its objects are the log's, not
+                # remembered files): dropped, not kept sorted through thousands of inserts (the
+                # worker writes five events a pod and lists them only at its start).
+                for key in [k for k in self._listings if k[0] in LOG_KINDS]:
+                    del self._listings[key]
         except OSError as e:
             self._forget()
             for _, _, tmp, _ in temps[renamed:]:
