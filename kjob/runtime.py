@@ -69,9 +69,11 @@ class RunState:
 
 
 def _paths(run_dir: Path | str, key: str) -> tuple[str, str, str, str]:
+    """The run's launch marker, pid, exit and stop files. The marker is the index of the run's log
+    (`<key>.log`, beside it): made when the run is claimed, it costs no file of its own."""
     # Strings, not Paths: the launcher builds these for every run it starts and ends.
     base = f"{run_dir}/{key}"
-    return f"{base}.launch", f"{base}.pid", f"{base}.exit", f"{base}.stop"
+    return f"{base}.index", f"{base}.pid", f"{base}.exit", f"{base}.stop"
 
 
 def _write_json(path: str, data: dict[str, Any], durable: bool = True) -> None:
@@ -136,10 +138,13 @@ def read_state(
     # (Read the other way round, a shim ending between the two reads would look lost.)
     alive = _alive(pid_data.get("shim"), pid_data.get("shimStart"), starts)
     exit_data = _read_json(f"{base}.exit")
-    try:
-        launched_at: float | None = os.stat(f"{base}.launch").st_mtime
-    except OSError:
-        launched_at = None
+    launched_at: float | None = None
+    for marker in (f"{base}.index", f"{base}.launch"):  # the second: a run claimed by an earlier kjob
+        try:
+            launched_at = os.stat(marker).st_mtime
+            break
+        except OSError:
+            pass
     return RunState(
         launched=launched_at is not None,
         launched_at=launched_at,

@@ -729,15 +729,12 @@ class Worker:
             argv=kubelet.container_argv(container, env),
             env=env,
             cwd=cwd,
-            log_path=str(self.log_path(pod, launch.container, launch.attempt)),
+            log_path=run_log_path(run_dir, launch.container, launch.attempt),
             grace=float(spec.get("terminationGracePeriodSeconds", 30)),
             notify=str(self.store.home / SOCKET_NAME),
             limits=Limits.from_container(container),
             make_cwd=not container.get("workingDir"),
         )
-
-    def log_path(self, pod: Obj, container: str, attempt: int) -> Path:
-        return log_path(self.store, pod, container, attempt)
 
     def remove_pod(self, pod: Obj) -> None:
         import shutil
@@ -945,11 +942,27 @@ def _terminal_time(job: Obj) -> float | None:
 
 
 def pod_log_dir(store: Store, pod: Obj) -> Path:
+    """Where earlier kjob versions kept a pod's logs (`logs/<ns>_<pod>_<uid>/<container>/<attempt>.log`)."""
     return store.logs_dir / f"{namespace_of(pod)}_{name_of(pod)}_{uid_of(pod)}"
 
 
+def run_log_path(run_dir: str, container: str, attempt: int) -> str:
+    """A run's log, beside its run files in the pod's run directory: no directories of its own to
+    make for every run."""
+    return f"{run_dir}/{container}.{attempt}.log"
+
+
 def log_path(store: Store, pod: Obj, container: str, attempt: int) -> Path:
-    return pod_log_dir(store, pod) / container / f"{attempt}.log"
+    """The log of a container run, for the commands that read it: where the run's host writes it,
+    or where an older kjob wrote it."""
+    from pathlib import Path
+
+    path = Path(run_log_path(f"{store.run_dir}/{uid_of(pod)}", container, attempt))
+    if not path.exists():
+        legacy = pod_log_dir(store, pod) / container / f"{attempt}.log"
+        if legacy.exists():
+            return legacy
+    return path
 
 
 def log(message: str) -> None:

@@ -110,12 +110,16 @@ def test_walkthrough_end_to_end(kjob_proc, tmp_path: Path, home: Path) -> None:
 
     r = kjob_proc("logs", pod)
     assert (r.exit_code, r.stdout, r.stderr) == (0, "".join(f"{i}\n" for i in range(9, 0, -1)), "")
+    # The log lies beside the run's files, in the pod's run directory.
+    uid = json.loads(kjob_proc("get", "pod", pod, "-o", "json").stdout)["metadata"]["uid"]
+    assert (home / "run" / uid / "client.0.log").read_text() == r.stdout
 
     r = kjob_proc("delete", "jobs", "job-count")
     assert (r.exit_code, r.stdout) == (0, 'job.batch "job-count" deleted\n')
     assert kjob_proc("get", "jobs").stderr == "No resources found in default namespace.\n"
     wait_until(lambda: kjob_proc("get", "pods").stderr == "No resources found in default namespace.\n")
-    wait_until(lambda: not (home / "logs").exists() or not any((home / "logs").iterdir()))
+    wait_until(lambda: not (home / "run" / uid).exists())
+    assert not (home / "logs").exists()
 
 
 def test_worker_is_detached_single_and_named(kjob_proc, home: Path) -> None:

@@ -342,7 +342,7 @@ def test_logs_on_a_full_disk_do_not_stop_the_worker(small_disk: Path) -> None:
     assert kjob("patch", "job", "chatty", "-p", '{"spec":{"suspend":false}}').returncode == 0
     # The container has started once its log exists; once its output overflows the disk the worker
     # cannot even record "Running", and must neither crash nor lose the run.
-    wait_until(lambda: any((home / "logs").rglob("*.log")), timeout=30)
+    wait_until(lambda: any((home / "run").rglob("*.log")), timeout=30)
     time.sleep(1)
     filler.unlink()
     wait_until(

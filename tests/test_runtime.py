@@ -172,3 +172,32 @@ def test_wake_ups_survive_a_fork_that_closed_every_descriptor(tmp_path: Path) ->
         _, status = os.waitpid(pid, 0)
         assert os.waitstatus_to_exitcode(status) == 0
         assert listener.recv(8) == b"s"
+
+
+def test_the_log_index_is_the_launch_marker(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    s = RunSpec(
+        run_dir=str(run_dir),
+        container="c",
+        attempt=0,
+        argv=["sh", "-c", "echo hi"],
+        env={"PATH": os.environ["PATH"]},
+        cwd=str(tmp_path),
+        log_path=f"{run_dir}/c.0.log",
+        grace=30,
+    )
+    reap(launch(s))
+    assert wait_exit(s)["exitCode"] == 0
+    # Claimed, logged and recorded in four files, no directory of the log's own.
+    assert sorted(p.name for p in run_dir.iterdir()) == ["c.0.exit", "c.0.index", "c.0.log", "c.0.pid"]
+    assert (run_dir / "c.0.log").read_bytes() == b"hi\n"
+    assert read_state(s.run_dir, "c", 0).launched
+    assert launch(s) is None  # the index marks it launched
+
+
+def test_a_run_claimed_by_an_earlier_kjob_reads_as_launched(tmp_path: Path) -> None:
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "c.0.launch").touch()
+    state = read_state(tmp_path / "run", "c", 0)
+    assert state.launched and state.launched_at is not None
+    assert not read_state(tmp_path / "run", "c", 1).launched
