@@ -172,6 +172,8 @@ def create_from_sources(
     save_config: bool = False,
 ) -> list[Outcome]:
     """kubectl create -f: every Job of every source, each created (or dry-run) on its own."""
+    if dry_run == DRY_RUN_NONE:
+        worker.start_early(store)  # its start-up goes on while the manifests are parsed and checked
     from kjob import manifest
 
     outcomes = [

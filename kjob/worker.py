@@ -88,10 +88,38 @@ def ensure_running(store: Store, objects: Iterable[Obj] | None = None) -> None:
     """
     if objects is not None and not has_work(objects):
         return
-    if worker_alive(store):
+    if worker_alive(store) or _early_worker_starting():
+        # A worker that has not bound its socket yet misses the nudge, but its first pass comes after
+        # the bind, and so after this process's writes. (So does that of a worker that takes the lock
+        # before the one started early, which then leaves.)
         nudge(store)
         return
     spawn(store)
+
+
+_STARTED_EARLY: list[int] = []  # the worker this process started ahead of its writes
+
+
+def start_early(store: Store) -> None:
+    """Start a worker now, if none runs, for a command about to write work for it (create -f): the
+    worker's start-up (an interpreter, its imports, its launchers: ~40 ms) goes on while the command
+    reads and validates its manifests. The command still calls ensure_running() once it has written.
+    One that ends up writing nothing leaves a worker that finds no work and exits after LINGER."""
+    try:
+        if not worker_alive(store):
+            _STARTED_EARLY.append(spawn(store))
+    except (OSError, StoreError):
+        pass  # the command meets the same problem and says it
+
+
+def _early_worker_starting() -> bool:
+    """Whether the worker this process started early is still there (taking its lock, or holding it)."""
+    for pid in _STARTED_EARLY:
+        try:
+            return os.waitpid(pid, os.WNOHANG) == (0, 0)
+        except ChildProcessError:
+            return False
+    return False
 
 
 def nudge(store: Store) -> None:
@@ -102,8 +130,8 @@ def nudge(store: Store) -> None:
         s.sendto(b"n", os.path.join(store.root, SOCKET_NAME))
 
 
-def spawn(store: Store) -> None:
-    """Start a detached worker: its own session, no terminal, output to its log file."""
+def spawn(store: Store) -> int:
+    """Start a detached worker: its own session, no terminal, output to its log file. Its pid."""
     store.ensure()
     home = os.path.abspath(store.root)
     log_fd = os.open(os.path.join(home, LOG_NAME), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -113,7 +141,7 @@ def spawn(store: Store) -> None:
     here = os.open(".", os.O_PATH | os.O_DIRECTORY)  # O_PATH: even a directory we may not read
     try:
         os.chdir("/")
-        os.posix_spawn(
+        return os.posix_spawn(
             sys.executable,
             [sys.executable, "-m", "kjob.worker", home],
             _worker_env(),

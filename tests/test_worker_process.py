@@ -389,3 +389,30 @@ def test_the_worker_shares_runs_among_its_launchers(kjob_proc, home: Path) -> No
     hosts = [s.shim_pid for s in states]
     assert len(set(hosts)) == LAUNCHERS  # each launcher started its share: runs taken in turn
     assert max(hosts.count(h) for h in set(hosts)) <= 6 // LAUNCHERS + 1
+
+
+def _workers(home: Path) -> list[int]:
+    from tests.conftest import _comm, _pids_of
+
+    return [pid for pid in _pids_of(home) if _comm(pid) != "kjob-launcher"]
+
+
+def test_create_starts_its_worker_ahead_of_its_write_and_only_one(kjob_proc, home: Path) -> None:  # type: ignore[no-untyped-def]
+    dry = kjob_proc("create", "-f", "-", "--dry-run=client", input=job_manifest("dry", "true"))
+    assert dry.exit_code == 0
+    time.sleep(0.3)
+    assert _workers(home) == []  # a dry run writes nothing: no worker
+    assert kjob_proc("create", "-f", "-", input=job_manifest("early", "sleep 1")).exit_code == 0
+    wait_for("the worker", lambda: _workers(home))
+    time.sleep(0.3)  # a second worker, had the command started one after its write, would be here now
+    assert len(_workers(home)) == 1
+    done = kjob_proc("wait", "--for=condition=complete", "job/early", "--timeout=30s")
+    assert done.exit_code == 0, done.stderr
+
+
+def test_a_create_that_writes_nothing_leaves_no_worker_behind(kjob_proc, home: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = "apiVersion: batch/v1\nkind: Job\nmetadata: {name: bad}\nspec: {}\n"
+    assert kjob_proc("create", "-f", "-", input=bad).exit_code != 0
+    wait_for(
+        "the worker started ahead of the write to leave", lambda: not _workers(home), timeout=LINGER + 15
+    )
