@@ -50,8 +50,8 @@ MAX_PASSES = 20
 # then wait, then the next create): a worker still there spares each of them a start-up (~60 ms of
 # interpreter, imports and a first pass). Idle, it costs no CPU, only its memory.
 LINGER = 2.0
-# Launchers the worker starts. One starts its runs one after another (~1.4 ms of wall time a run here:
-# five directories, five files, a cgroup, the spawn), which bounds how fast short pods go. On 2 cores,
+# Launchers the worker starts. One starts its runs one after another (~1 ms of wall time a run here:
+# two directories, four files, a cgroup, the spawn), which bounds how fast short pods go. On 2 cores,
 # two launchers ran 1,000 completions 15% faster than one; three or four were slower than two.
 LAUNCHERS = max(1, min(2, os.cpu_count() or 1))
 
