@@ -628,7 +628,9 @@ class Run:
         from kjob import cgroups
 
         spec = self.spec
-        _make_dirs(os.path.dirname(spec.log_path))
+        log_dir = os.path.dirname(spec.log_path)
+        if log_dir != os.fspath(spec.run_dir):  # the run directory itself was made when it was claimed
+            _make_dirs(log_dir)
         self.logger = LogWriter(spec.log_path)
         if spec.make_cwd:
             with contextlib.suppress(OSError):  # if it cannot be made, chdir says so as runc would
