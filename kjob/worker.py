@@ -25,6 +25,7 @@ from kjob.objects import (
     name_of,
     namespace_of,
     needs_worker,
+    new_uid,
     pod_is_terminal,
     random_suffix,
     release_from_owner,
@@ -211,6 +212,7 @@ class Worker:
         self.node = socket.gethostname()
         self.selector: Any = None
         self.sock: Any = None
+        self.notifier: Any = None  # the socket the watchers' wake-ups go out through
         self.pidfds: dict[int, int] = {}  # pid of a process hosting containers -> pidfd
         self.shims: set[int] = set()  # those of them that are shims
         self.stopping: dict[str, set[str]] = {}  # pod uid -> containers told to stop
@@ -457,24 +459,28 @@ class Worker:
         self.selector.register(fd, selectors.EVENT_READ, pid)
 
     def notify_watchers(self) -> None:
-        import socket
-
-        directory = self.store.home / WATCH_DIR
+        """Wake the commands waiting on the store (kjob wait, get -w): after every pass that changed it."""
+        directory = f"{self.store.root}/{WATCH_DIR}"
         try:
             entries = os.listdir(directory)
         except OSError:
             return
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-            s.setblocking(False)
-            for entry in entries:
-                path = directory / entry
-                try:
-                    s.sendto(b"c", str(path))
-                except ConnectionRefusedError:
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-                except OSError:
-                    pass
+        if not entries:
+            return
+        if self.notifier is None:
+            import socket
+
+            self.notifier = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self.notifier.setblocking(False)
+        for entry in entries:
+            path = f"{directory}/{entry}"
+            try:
+                self.notifier.sendto(b"c", path)
+            except ConnectionRefusedError:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
+            except OSError:
+                pass
 
     def wake_at(self, when: float | None) -> None:
         if when is not None:
@@ -840,21 +846,20 @@ class Worker:
         self, obj: Obj, etype: str, reason: str, message: str, source: str, now: float, field_path: str = ""
     ) -> None:
         """Record an event as client-go's recorder does (see kjob.recorder): a repeat counted in
-        count and lastTimestamp, similar events combined, spam dropped."""
-        involved: Obj = {
-            "apiVersion": obj.get("apiVersion"),
-            "kind": obj.get("kind"),
-            "name": name_of(obj),
-            "namespace": namespace_of(obj),
-            "uid": uid_of(obj),
-        }
+        count and lastTimestamp, similar events combined, spam dropped. (Five a pod: each piece is
+        worked out once.)"""
+        md = meta(obj)
+        name, ns, uid = str(md.get("name", "")), str(md.get("namespace") or "default"), str(md.get("uid", ""))
+        kind, version = obj.get("kind"), obj.get("apiVersion")
+        involved: Obj = {"apiVersion": version, "kind": kind, "name": name, "namespace": ns, "uid": uid}
         if field_path:
             involved["fieldPath"] = field_path
         host = self.node if source == "kubelet" else ""  # only the kubelet names its node
+        stamp = format_time(now)
         ev: Obj = {
             "apiVersion": "v1",
             "kind": "Event",
-            "metadata": {"namespace": namespace_of(obj)},
+            "metadata": {"namespace": ns},
             "involvedObject": involved,
             "reason": reason,
             "message": message,
@@ -863,42 +868,41 @@ class Worker:
             "reportingComponent": source,
             "reportingInstance": host,
             "count": 1,
-            "firstTimestamp": format_time(now),
-            "lastTimestamp": format_time(now),
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
             "eventTime": None,
         }
         # The recorder's correlator: after ten messages of one reason about one object, one combined
         # event stands for them all; a repeat counts in its event; and spam is dropped, counted all the same.
-        kind, version = str(obj.get("kind")), str(obj.get("apiVersion"))
-        about = (kind, involved["namespace"], involved["name"], involved["uid"], version)
+        about = (str(kind), ns, name, uid, str(version))
         group = (source, host, *about, etype, reason, source, host)
         combined = self.correlator.aggregate(group, message, now)
         if combined is None:
-            key = _event_key(ev)
+            key: tuple[str, ...] = (uid, ns, etype, reason, message, source, field_path)  # _event_key(ev)
         else:
             ev["message"] = combined
-            key = (uid_of(obj), namespace_of(obj), etype, reason, source, host, "combined")
+            key = (uid, ns, etype, reason, source, host, "combined")
         if not self.correlator.allow((source, host, *about), now):
             self.dropped[key] = self.dropped.get(key, 0) + 1
             return
         count = 1 + self.dropped.pop(key, 0)
         existing_name = self.events.get(key)
         if existing_name:
-            existing = self.store.get("events", namespace_of(obj), existing_name)
+            existing = self.store.get("events", ns, existing_name)
             if existing is not None:
                 existing["count"] = int(existing.get("count") or 1) + count
-                existing["lastTimestamp"] = format_time(now)
+                existing["lastTimestamp"] = stamp
                 existing["message"] = ev["message"]
                 self.store.update("events", existing)
                 return
         ev["count"] = count
         # The event recorder's naming: `<object>.<hex nanoseconds>`, so listing by name is chronological.
-        stamp = max(time.time_ns(), self.last_event_ns + 1)
-        self.last_event_ns = stamp
-        name = f"{name_of(obj)}.{stamp:x}"
-        ev["metadata"].update({"name": name, "uid": _uid(), "creationTimestamp": format_time(now)})
+        ns_stamp = max(time.time_ns(), self.last_event_ns + 1)
+        self.last_event_ns = ns_stamp
+        event_name = f"{name}.{ns_stamp:x}"
+        ev["metadata"].update({"name": event_name, "uid": new_uid(), "creationTimestamp": stamp})
         self.store.create("events", ev)
-        self.events[key] = name
+        self.events[key] = event_name
 
     def _collect_events(self, job_uids: dict[str, Obj], pods: list[Obj]) -> None:
         """Events of objects that no longer exist go with them."""
@@ -938,12 +942,6 @@ class _Seen:
             self.settled and not self.failed and TRACKING_FINALIZER not in (meta(pod).get("finalizers") or [])
         )
         self.claimed = False  # its ownership checked against the jobs as they were then
-
-
-def _uid() -> str:
-    from kjob.objects import new_uid
-
-    return new_uid()
 
 
 def _event_key(ev: Obj) -> tuple[str, ...]:
