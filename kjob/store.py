@@ -871,11 +871,10 @@ class Store:
 
     # ------------------------------------------------------------ writes (lock held)
 
-    def _write(self, kind: str, obj: Obj) -> Obj:
+    def _write(self, kind: str, obj: Obj, ns: str, path: str) -> Obj:
+        """Write `obj`, whose namespace and path the caller has worked out (create and update do)."""
         obj.setdefault("metadata", {})["resourceVersion"] = self.next_resource_version()
-        ns = namespace_of(obj)
-        path = self._path(kind, ns, name_of(obj))
-        directory = os.path.dirname(path)
+        directory = path.rpartition("/")[0]
         if directory not in self._dirs:
             try:
                 os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -906,13 +905,14 @@ class Store:
         # _load() looked at the disk if the span did not know the path: None is a true absence.
         if self._load(path) is not None:
             raise AlreadyExists(RESOURCE_OF_KIND[kind], name)
-        return self._write(kind, obj)
+        return self._write(kind, obj, ns, path)
 
     def update(self, kind: str, obj: Obj) -> Obj:
         """Replace an object; its resourceVersion must still be the stored one (optimistic concurrency)."""
         self._require_lock()
         ns, name = namespace_of(obj), name_of(obj)
-        current = self.get(kind, ns, name)
+        path = self._path(kind, ns, name)
+        current = self._load(path)
         if current is None:
             raise NotFound(RESOURCE_OF_KIND[kind], name)
         expected = obj.get("metadata", {}).get("resourceVersion")
@@ -921,7 +921,7 @@ class Store:
                 f'Operation cannot be fulfilled on {RESOURCE_OF_KIND[kind]} "{name}": the object has been '
                 "modified; please apply your changes to the latest version and try again"
             )
-        return self._write(kind, obj)
+        return self._write(kind, obj, ns, path)
 
     def delete(self, kind: str, namespace: str, name: str) -> bool:
         """Remove an object. Like etcd's revision, the counter moves for a delete too, so readers that
