@@ -30,7 +30,7 @@ PR_SET_CHILD_SUBREAPER = 36
 class RunSpec:
     """Everything a host (the launcher, or a shim) needs to start one run (attempt) of a container."""
 
-    # Paths as strings: a spec crosses to the launcher pickled, and rebuilding Paths there cost ~40 µs a run.
+    # Paths as strings: a spec crosses to the launcher pickled, and rebuilding Paths there cost every run.
     run_dir: str  # <home>/run/<pod-uid>
     container: str
     attempt: int

@@ -98,24 +98,29 @@ def ensure_running(store: Store, objects: Iterable[Obj] | None = None) -> None:
     spawn(store)
 
 
-_STARTED_EARLY: list[int] = []  # the worker this process started ahead of its writes
+# The worker this process started ahead of its writes, and when.
+_STARTED_EARLY: list[tuple[int, float]] = []
 
 
 def start_early(store: Store) -> None:
     """Start a worker now, if none runs, for a command about to write work for it (create -f): the
     worker's start-up (an interpreter, its imports, its launchers: ~40 ms) goes on while the command
-    reads and validates its manifests. The command still calls ensure_running() once it has written.
+    parses and validates its manifests. The command still calls ensure_running() once it has written.
     One that ends up writing nothing leaves a worker that finds no work and exits after LINGER."""
     try:
         if not worker_alive(store):
-            _STARTED_EARLY.append(spawn(store))
+            _STARTED_EARLY.append((spawn(store), time.monotonic()))
     except (OSError, StoreError):
         pass  # the command meets the same problem and says it
 
 
 def _early_worker_starting() -> bool:
-    """Whether the worker this process started early is still there (taking its lock, or holding it)."""
-    for pid in _STARTED_EARLY:
+    """Whether the worker this process started early is still coming up or holding its lock. Only
+    within LINGER of its start: a worker gives up its lock no sooner than LINGER after its first
+    pass, and one that has given it up may still be there, exiting."""
+    for pid, started in _STARTED_EARLY:
+        if time.monotonic() - started >= LINGER:
+            return False
         try:
             return os.waitpid(pid, os.WNOHANG) == (0, 0)
         except ChildProcessError:

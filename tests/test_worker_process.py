@@ -416,3 +416,23 @@ def test_a_create_that_writes_nothing_leaves_no_worker_behind(kjob_proc, home: P
     wait_for(
         "the worker started ahead of the write to leave", lambda: not _workers(home), timeout=LINGER + 15
     )
+
+
+def test_a_worker_started_early_is_counted_on_only_within_linger(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that found no work gives up its lock LINGER after its start at the soonest, and may
+    still be there, exiting: a command that took longer to write must start another, not nudge it."""
+    import subprocess
+
+    from kjob import worker
+
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        monkeypatch.setattr(worker, "_STARTED_EARLY", [(child.pid, time.monotonic())])
+        assert worker._early_worker_starting()
+        monkeypatch.setattr(worker, "_STARTED_EARLY", [(child.pid, time.monotonic() - LINGER)])
+        assert not worker._early_worker_starting()
+    finally:
+        child.kill()
+        child.wait()
+    monkeypatch.setattr(worker, "_STARTED_EARLY", [(child.pid, time.monotonic())])
+    assert not worker._early_worker_starting()  # gone
