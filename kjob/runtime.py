@@ -597,6 +597,34 @@ class Host:
         os.close(fd)
 
 
+# (command, the container's PATH) -> where the command was found, and when: a thousand runs of `sh`
+# look it up once a second, not each in a child that tries every directory of PATH in turn.
+_FOUND: dict[tuple[str, str | None], tuple[str | None, float]] = {}
+FOUND_FOR = 1.0  # seconds: a command installed earlier in PATH meanwhile is found after this long
+
+
+def _found_executable(spec: RunSpec) -> str | None:
+    """The file a container's command runs, as looked up in its PATH lately; None where the child
+    must search PATH itself: a command with a slash, a PATH with a relative directory (relative to
+    the container's working directory, not this process's), one not found (its error is exec's)."""
+    command = spec.argv[0] if spec.argv else ""
+    path = spec.env.get("PATH")
+    if not command or "/" in command:
+        return None
+    key = (command, path)
+    now = time.monotonic()
+    hit = _FOUND.get(key)
+    if hit is None or now - hit[1] > FOUND_FOR:
+        directories = (os.defpath if path is None else path).split(os.pathsep)
+        found = None
+        if all(d.startswith("/") for d in directories):
+            import shutil
+
+            found = shutil.which(command, path=os.pathsep.join(directories))
+        hit = _FOUND[key] = (found, now)
+    return hit[0]
+
+
 def _ignore_signal(signum: int, frame: Any) -> None:
     """A handler, not SIG_IGN: the wake-up pipe hears the signal, and an exec resets it to the default
     (an ignored SIGCHLD would be inherited by the containers)."""
@@ -641,19 +669,32 @@ class Run:
         # The launcher steps into the run's cgroup for the spawn and back out (it checked that it may).
         # A shim may host the run because the launcher could not: its container joins the cgroup itself.
         step_in = contextlib.nullcontext() if host.dedicated else cgroups.inside(self.placement)
+
+        def spawn(executable: str | None) -> Any:
+            return subprocess.Popen(
+                spec.argv,
+                executable=executable,
+                stdin=host.devnull,
+                stdout=out_w,
+                stderr=err_w,
+                cwd=spec.cwd,
+                env=spec.env,
+                umask=0o022,  # the container's files are made as in any container, not kjob's way
+                start_new_session=True,  # its own process group: a stop signals all of it
+                preexec_fn=_joining(self.placement) if host.dedicated else None,
+            )
+
         try:
             with step_in:
-                self.proc = subprocess.Popen(
-                    spec.argv,
-                    stdin=host.devnull,
-                    stdout=out_w,
-                    stderr=err_w,
-                    cwd=spec.cwd,
-                    env=spec.env,
-                    umask=0o022,  # the container's files are made as in any container, not kjob's way
-                    start_new_session=True,  # its own process group: a stop signals all of it
-                    preexec_fn=_joining(self.placement) if host.dedicated else None,
-                )
+                found = _found_executable(spec)
+                try:
+                    self.proc = spawn(found)
+                except OSError:
+                    if found is None:
+                        raise
+                    # Gone or changed since it was looked up: the container's PATH searched as exec does.
+                    _FOUND.pop((spec.argv[0], spec.env.get("PATH")), None)
+                    self.proc = spawn(None)
         except (OSError, subprocess.SubprocessError, ValueError) as e:
             self.start_error = _start_error_message(spec, e)
         finally:

@@ -436,3 +436,65 @@ def test_a_worker_started_early_is_counted_on_only_within_linger(monkeypatch: py
         child.wait()
     monkeypatch.setattr(worker, "_STARTED_EARLY", [(child.pid, time.monotonic())])
     assert not worker._early_worker_starting()  # gone
+
+
+def _tool(directory: Path, says: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    tool = directory / "tool"
+    tool.write_text(f"#!/bin/sh\necho {says}\n")
+    tool.chmod(0o755)
+
+
+def _run_tool(tmp_path: Path, launcher: Launcher, name: str, path: str, cwd: Path | None = None) -> dict:
+    run = RunSpec(
+        run_dir=str(tmp_path / "run"),
+        container=name,
+        attempt=0,
+        argv=["tool"],
+        env={"PATH": path},
+        cwd=str(cwd or tmp_path),
+        log_path=str(tmp_path / "run" / f"{name}.0.log"),
+        grace=30,
+    )
+    launcher.launch([run])
+    replies(launcher, 1)
+    record = wait_for("the exit record", lambda: read_state(run.run_dir, name, 0).exit)
+    record["log"] = (tmp_path / "run" / f"{name}.0.log").read_text() if record["exitCode"] == 0 else ""
+    return record
+
+
+def test_a_command_is_found_in_the_containers_path_as_it_is_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The launcher remembers where a command was found for a moment (FOUND_FOR), not for good: a
+    command installed earlier in PATH is found after it, and one removed is not run from memory."""
+    from kjob import runtime
+
+    monkeypatch.setattr(runtime, "FOUND_FOR", 0.3)  # inherited by the launcher forked below
+    first, second = tmp_path / "first", tmp_path / "second"
+    path = f"{first}:{second}:{os.environ['PATH']}"
+    _tool(second, "second")
+    started = Launcher()
+    started.start()
+    try:
+        assert _run_tool(tmp_path, started, "a", path)["log"] == "second\n"
+        _tool(first, "first")
+        time.sleep(0.5)
+        assert _run_tool(tmp_path, started, "b", path)["log"] == "first\n"
+        (first / "tool").unlink()  # remembered there a moment ago: PATH is searched anew at once
+        assert _run_tool(tmp_path, started, "c", path)["log"] == "second\n"
+        (second / "tool").unlink()
+        gone = _run_tool(tmp_path, started, "d", path)
+        assert gone["exitCode"] == 128 and gone["reason"] == "StartError"
+        assert 'exec: "tool": executable file not found in $PATH' in gone["message"]
+        # A relative directory in PATH is relative to the container's working directory.
+        _tool(tmp_path / "work" / "bin", "relative")
+        assert _run_tool(tmp_path, started, "e", f"bin:{path}", cwd=tmp_path / "work")["log"] == "relative\n"
+    finally:
+        pid = started.pid
+        started.close()
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
