@@ -89,7 +89,7 @@ def ensure_running(store: Store, objects: Iterable[Obj] | None = None) -> None:
     """
     if objects is not None and not has_work(objects):
         return
-    if worker_alive(store) or _early_worker_starting():
+    if worker_alive(store) or _early_worker_starting(store):
         # A worker that has not bound its socket yet misses the nudge, but its first pass comes after
         # the bind, and so after this process's writes. (So does that of a worker that takes the lock
         # before the one started early, which then leaves.)
@@ -98,8 +98,8 @@ def ensure_running(store: Store, objects: Iterable[Obj] | None = None) -> None:
     spawn(store)
 
 
-# The worker this process started ahead of its writes, and when.
-_STARTED_EARLY: list[tuple[int, float]] = []
+# The worker this process started ahead of its writes, and when, by state directory.
+_STARTED_EARLY: dict[str, tuple[int, float]] = {}
 
 
 def start_early(store: Store) -> None:
@@ -109,23 +109,22 @@ def start_early(store: Store) -> None:
     One that ends up writing nothing leaves a worker that finds no work and exits after LINGER."""
     try:
         if not worker_alive(store):
-            _STARTED_EARLY.append((spawn(store), time.monotonic()))
+            _STARTED_EARLY[os.path.abspath(store.root)] = (spawn(store), time.monotonic())
     except (OSError, StoreError):
         pass  # the command meets the same problem and says it
 
 
-def _early_worker_starting() -> bool:
-    """Whether the worker this process started early is still coming up or holding its lock. Only
-    within LINGER of its start: a worker gives up its lock no sooner than LINGER after its first
-    pass, and one that has given it up may still be there, exiting."""
-    for pid, started in _STARTED_EARLY:
-        if time.monotonic() - started >= LINGER:
-            return False
-        try:
-            return os.waitpid(pid, os.WNOHANG) == (0, 0)
-        except ChildProcessError:
-            return False
-    return False
+def _early_worker_starting(store: Store) -> bool:
+    """Whether the worker this process started early for `store` is still coming up or holding its
+    lock. Only within LINGER of its start: a worker gives up its lock no sooner than LINGER after its
+    first pass, and one that has given it up may still be there, exiting."""
+    early = _STARTED_EARLY.get(os.path.abspath(store.root))
+    if early is None or time.monotonic() - early[1] >= LINGER:
+        return False
+    try:
+        return os.waitpid(early[0], os.WNOHANG) == (0, 0)
+    except ChildProcessError:
+        return False
 
 
 def nudge(store: Store) -> None:

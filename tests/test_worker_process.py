@@ -418,24 +418,32 @@ def test_a_create_that_writes_nothing_leaves_no_worker_behind(kjob_proc, home: P
     )
 
 
-def test_a_worker_started_early_is_counted_on_only_within_linger(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_started_early_is_counted_on_only_within_linger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A worker that found no work gives up its lock LINGER after its start at the soonest, and may
-    still be there, exiting: a command that took longer to write must start another, not nudge it."""
+    still be there, exiting: a command that took longer to write must start another, not nudge it.
+    And one started for another state directory is no worker for this one."""
     import subprocess
 
     from kjob import worker
+    from kjob.store import Store
 
+    store, other = Store(str(tmp_path / "a")), Store(str(tmp_path / "b"))
     child = subprocess.Popen(["sleep", "30"])
     try:
-        monkeypatch.setattr(worker, "_STARTED_EARLY", [(child.pid, time.monotonic())])
-        assert worker._early_worker_starting()
-        monkeypatch.setattr(worker, "_STARTED_EARLY", [(child.pid, time.monotonic() - LINGER)])
-        assert not worker._early_worker_starting()
+        monkeypatch.setattr(worker, "_STARTED_EARLY", {str(tmp_path / "a"): (child.pid, time.monotonic())})
+        assert worker._early_worker_starting(store)
+        assert not worker._early_worker_starting(other)
+        monkeypatch.setattr(
+            worker, "_STARTED_EARLY", {str(tmp_path / "a"): (child.pid, time.monotonic() - LINGER)}
+        )
+        assert not worker._early_worker_starting(store)
     finally:
         child.kill()
         child.wait()
-    monkeypatch.setattr(worker, "_STARTED_EARLY", [(child.pid, time.monotonic())])
-    assert not worker._early_worker_starting()  # gone
+    monkeypatch.setattr(worker, "_STARTED_EARLY", {str(tmp_path / "a"): (child.pid, time.monotonic())})
+    assert not worker._early_worker_starting(store)  # gone
 
 
 def _tool(directory: Path, says: str) -> None:
