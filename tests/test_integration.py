@@ -429,3 +429,45 @@ def test_events_are_selected_by_their_fields(kjob_proc) -> None:  # type: ignore
         'Error from server (BadRequest): Unable to find "/v1, Resource=events" that match label selector "", '
         'field selector "status.phase=Running": field label not supported: status.phase\n'
     )
+
+
+def test_a_pass_counts_the_back_off_of_a_failure_from_the_last_success(home: Path) -> None:
+    """The worker leaves counted successes out of what the job controller sees, except where the
+    job has a failed pod: a failure before the last success then starts no back-off, and the next
+    pod is created at once."""
+    from kjob import controller, manifest, objects
+    from kjob.store import Store
+    from kjob.worker import Worker
+
+    now = objects.now()
+    job = manifest.prepare_job(
+        json.loads(json.dumps(__import__("yaml").safe_load(job_manifest("j", "true", completions=3)))),
+        "default",
+        now - 30,
+    )
+    failed, succeeded = (controller.new_pod(job, now - 30, None) for _ in range(2))
+    for pod, phase, at, code in ((failed, "Failed", now - 5, 1), (succeeded, "Succeeded", now - 2, 0)):
+        pod["metadata"].pop("finalizers", None)  # counted in the job's status
+        pod["status"] = {
+            "phase": phase,
+            "containerStatuses": [
+                {
+                    "name": "c",
+                    "state": {"terminated": {"exitCode": code, "finishedAt": objects.format_time(at)}},
+                }
+            ],
+        }
+    job["status"] = {"startTime": objects.format_time(now - 30), "succeeded": 1, "failed": 1}
+    store = Store(home)
+    with store.lock():
+        store.create("jobs", job)
+        store.create("pods", failed)
+        store.create("pods", succeeded)
+    worker = Worker(store)
+    assert worker.acquire()
+    try:
+        with store.lock(), store.cached():
+            worker.run_pass()
+    finally:
+        worker.release()
+    assert len(store.list("pods")) == 3  # no 10 s back-off: the failure came before the last success
