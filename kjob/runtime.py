@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from kjob.containerlog import LogWriter
+from kjob.store import write_all
 
 # The kubelet never waits less than this between SIGTERM and SIGKILL.
 MIN_GRACE_PERIOD = 2.0
@@ -83,9 +84,7 @@ def _write_json(path: str, data: dict[str, Any], durable: bool = True) -> None:
     tmp = f"{head}/.{tail}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
     try:
-        view = memoryview(json.dumps(data).encode())
-        while view:
-            view = view[os.write(fd, view) :]
+        write_all(fd, json.dumps(data).encode())
         if durable:
             os.fsync(fd)
     finally:
@@ -491,6 +490,7 @@ class Host:
         modules a start uses, and the cgroup probe (its steps into a cgroup and back wait for the
         kernel: ~10 ms)."""
         import pickle  # noqa: F401
+        import shutil  # noqa: F401  (the first PATH lookup)
         import subprocess  # noqa: F401
 
         from kjob import cgroups
@@ -607,22 +607,24 @@ def _found_executable(spec: RunSpec) -> str | None:
     """The file a container's command runs, as looked up in its PATH lately; None where the child
     must search PATH itself: a command with a slash, a PATH with a relative directory (relative to
     the container's working directory, not this process's), one not found (its error is exec's)."""
-    command = spec.argv[0] if spec.argv else ""
-    path = spec.env.get("PATH")
+    command, path = _found_key(spec)
     if not command or "/" in command:
         return None
-    key = (command, path)
     now = time.monotonic()
-    hit = _FOUND.get(key)
+    hit = _FOUND.get((command, path))
     if hit is None or now - hit[1] > FOUND_FOR:
-        directories = (os.defpath if path is None else path).split(os.pathsep)
+        search = os.defpath if path is None else path
         found = None
-        if all(d.startswith("/") for d in directories):
+        if all(d.startswith("/") for d in search.split(os.pathsep)):
             import shutil
 
-            found = shutil.which(command, path=os.pathsep.join(directories))
-        hit = _FOUND[key] = (found, now)
+            found = shutil.which(command, path=search)
+        hit = _FOUND[(command, path)] = (found, now)
     return hit[0]
+
+
+def _found_key(spec: RunSpec) -> tuple[str, str | None]:
+    return (spec.argv[0] if spec.argv else "", spec.env.get("PATH"))
 
 
 def _ignore_signal(signum: int, frame: Any) -> None:
@@ -693,7 +695,7 @@ class Run:
                     if found is None:
                         raise
                     # Gone or changed since it was looked up: the container's PATH searched as exec does.
-                    _FOUND.pop((spec.argv[0], spec.env.get("PATH")), None)
+                    _FOUND.pop(_found_key(spec), None)
                     self.proc = spawn(None)
         except (OSError, subprocess.SubprocessError, ValueError) as e:
             self.start_error = _start_error_message(spec, e)

@@ -81,7 +81,7 @@ def _write_temp(
     tmp = os.path.join(head, f".{tail}.{pid}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
-        _write_all(fd, data)
+        write_all(fd, data)
         if durable:
             os.fsync(fd)
         st = os.fstat(fd)
@@ -94,7 +94,17 @@ def _write_temp(
     return tmp, st
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def _record(obj: Obj) -> bytes:
+    """An object as the store keeps it: in its file, or as a line of its kind's log."""
+    return json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":")).encode()
+
+
+def _deletion_record(name: str) -> bytes:
+    """A log line saying the object of that name is gone."""
+    return json.dumps({"format": STORE_FORMAT, "deleted": name}, separators=(",", ":")).encode()
+
+
+def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
@@ -384,8 +394,7 @@ class Store:
             durable = False
             for path, (kind, obj) in items:
                 if obj is not None and kind not in LOG_KINDS:
-                    data = json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":"))
-                    temps.append((kind, path, *_write_temp(path, data.encode(), pid)))
+                    temps.append((kind, path, *_write_temp(path, _record(obj), pid)))
                     durable = durable or kind not in EPHEMERAL_KINDS
             # One sync, before the first rename, makes the content of every file durable, the counter's
             # too. The renames then reach the journal in the order they are made: after a crash, no
@@ -625,16 +634,9 @@ class Store:
         directory = f"{self.root}/{kind}/{namespace}"
         path = f"{directory}/{LOG_NAME}"
         log = self._read_log(path)
-        lines = [
-            json.dumps(
-                {"format": STORE_FORMAT, "object": obj}
-                if obj is not None
-                else {"format": STORE_FORMAT, "deleted": name},
-                separators=(",", ":"),
-            )
-            for name, obj in entries
-        ]
-        data = ("\n".join(lines) + "\n").encode()
+        data = b"".join(
+            (_record(obj) if obj is not None else _deletion_record(name)) + b"\n" for name, obj in entries
+        )
         try:
             if directory not in self._dirs:
                 os.makedirs(directory, mode=0o700, exist_ok=True)
@@ -644,7 +646,7 @@ class Store:
                 st = os.fstat(fd)
                 if st.st_size and os.pread(fd, 1, st.st_size - 1) != b"\n":
                     data = b"\n" + data  # after a line a crash cut short, on a line of its own
-                _write_all(fd, data)
+                write_all(fd, data)
             finally:
                 os.close(fd)
         except OSError as e:
@@ -673,10 +675,7 @@ class Store:
         if log is None or log.lines - log.live <= LOG_SLACK:
             return
         live = {name: obj for name, obj in log.objects.items() if obj is not None}
-        data = b"".join(
-            json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":")).encode() + b"\n"
-            for obj in live.values()
-        )
+        data = b"".join(_record(obj) + b"\n" for obj in live.values())
         try:
             tmp, st = _write_temp(path, data, os.getpid())
             os.replace(tmp, path)
@@ -889,9 +888,8 @@ class Store:
             self._append(kind, ns, [(name_of(obj), obj)])
             self._listings.clear()
         else:
-            payload = json.dumps({"format": STORE_FORMAT, "object": obj}, separators=(",", ":"))
             try:
-                atomic_write(path, payload.encode(), durable=kind not in EPHEMERAL_KINDS)
+                atomic_write(path, _record(obj), durable=kind not in EPHEMERAL_KINDS)
             except StoreError:
                 self._dirs.clear()  # perhaps the directory went: make it again next time
                 raise
