@@ -759,8 +759,12 @@ _KINDS = {
     "events": ("/v1, Resource=events", _event_label, _event_fields),
 }
 _KIND_ALIASES = {
-    **{"job": "jobs", "jobs.batch": "jobs", "pod": "pods", "po": "pods"},
-    **{"event": "events", "ev": "events"},
+    "job": "jobs",
+    "jobs.batch": "jobs",
+    "pod": "pods",
+    "po": "pods",
+    "event": "events",
+    "ev": "events",
 }
 
 

@@ -53,7 +53,7 @@ MAX_PASSES = 20
 LINGER = 2.0
 # Launchers the worker starts. One starts its runs one after another (~1 ms of wall time a run here:
 # two directories, four files, a cgroup, the spawn), which bounds how fast short pods go. On 2 cores,
-# two launchers ran 1,000 completions 15% faster than one; three or four were slower than two.
+# two launchers ran 1,000 completions 15% faster than one; three or four were no faster than two.
 LAUNCHERS = max(1, min(2, os.cpu_count() or 1))
 
 
@@ -844,7 +844,7 @@ class Worker:
 
     def _load_events(self) -> None:
         for ev in self.store.list("events"):
-            self.events[_event_key(ev)] = name_of(ev)
+            self.events[_stored_event_key(ev)] = name_of(ev)
 
     def record_event(
         self, obj: Obj, etype: str, reason: str, message: str, source: str, now: float, field_path: str = ""
@@ -882,7 +882,7 @@ class Worker:
         group = (source, host, *about, etype, reason, source, host)
         combined = self.correlator.aggregate(group, message, now)
         if combined is None:
-            key: tuple[str, ...] = (uid, ns, etype, reason, message, source, field_path)  # _event_key(ev)
+            key = _event_key(uid, ns, etype, reason, message, source, field_path)
         else:
             ev["message"] = combined
             key = (uid, ns, etype, reason, source, host, "combined")
@@ -948,9 +948,18 @@ class _Seen:
         self.claimed = False  # its ownership checked against the jobs as they were then
 
 
-def _event_key(ev: Obj) -> tuple[str, ...]:
+def _event_key(
+    uid: str, namespace: str, etype: str, reason: str, message: str, component: str, field_path: str
+) -> tuple[str, ...]:
+    """What makes an event the same event again (its count goes up): about what, of what kind, why,
+    saying what, from where. The involved uid comes first: _collect_events() goes by it."""
+    return (uid, namespace, etype, reason, message, component, field_path)
+
+
+def _stored_event_key(ev: Obj) -> tuple[str, ...]:
+    """_event_key() of an event as stored."""
     inv = ev.get("involvedObject") or {}
-    return (
+    return _event_key(
         str(inv.get("uid", "")),
         str(inv.get("namespace", "")),
         str(ev.get("type", "")),
