@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kjob.objects import NAME_ALPHABET
+from kjob.store import Store
 from tests.conftest import ROOT, job_manifest, wait_until, write_manifest
 
 pytestmark = pytest.mark.integration
@@ -306,7 +307,6 @@ def test_on_failure_restarts_the_container_in_the_same_pod(kjob_proc) -> None:
 def _edit(home: Path, kind: str, name: str, change) -> None:  # type: ignore[no-untyped-def]
     """Change a stored object as an API client would, then nudge the worker."""
     from kjob import worker
-    from kjob.store import Store
 
     store = Store(home)
     with store.lock():
@@ -372,8 +372,6 @@ def test_a_generated_pod_name_that_is_taken_is_drawn_again(
     import os as os_module
 
     from kjob import manifest, objects
-    from kjob.store import Store
-    from kjob.worker import Worker
 
     store = Store(home)
     job = manifest.prepare_job(
@@ -394,13 +392,7 @@ def test_a_generated_pod_name_that_is_taken_is_drawn_again(
     real = os_module.urandom
     draws = iter([b"\0" * 5])  # the controller's draw lands on the taken name
     monkeypatch.setattr(objects.os, "urandom", lambda n: next(draws, None) or real(n))
-    worker = Worker(store)
-    assert worker.acquire()
-    try:
-        with store.lock(), store.cached():
-            worker.run_pass()
-    finally:
-        worker.release()
+    _one_pass(store)
     pods = {p["metadata"]["name"] for p in store.list("pods")}
     assert "j-bbbbb" in pods and len(pods) == 2
     created = next(p for p in pods if p != "j-bbbbb")
@@ -436,8 +428,6 @@ def test_a_pass_counts_the_back_off_of_a_failure_from_the_last_success(home: Pat
     job has a failed pod: a failure before the last success then starts no back-off, and the next
     pod is created at once."""
     from kjob import controller, manifest, objects
-    from kjob.store import Store
-    from kjob.worker import Worker
 
     now = objects.now()
     job = manifest.prepare_job(
@@ -463,6 +453,14 @@ def test_a_pass_counts_the_back_off_of_a_failure_from_the_last_success(home: Pat
         store.create("jobs", job)
         store.create("pods", failed)
         store.create("pods", succeeded)
+    _one_pass(store)
+    assert len(store.list("pods")) == 3  # no 10 s back-off: the failure came before the last success
+
+
+def _one_pass(store: Store) -> None:
+    """One pass of a worker over the store, as its loop makes it."""
+    from kjob.worker import Worker
+
     worker = Worker(store)
     assert worker.acquire()
     try:
@@ -470,4 +468,3 @@ def test_a_pass_counts_the_back_off_of_a_failure_from_the_last_success(home: Pat
             worker.run_pass()
     finally:
         worker.release()
-    assert len(store.list("pods")) == 3  # no 10 s back-off: the failure came before the last success
