@@ -201,3 +201,31 @@ def test_a_run_claimed_by_an_earlier_kjob_reads_as_launched(tmp_path: Path) -> N
     state = read_state(tmp_path / "run", "c", 0)
     assert state.launched and state.launched_at is not None
     assert not read_state(tmp_path / "run", "c", 1).launched
+
+
+def test_a_half_written_record_reads_as_not_written_yet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host writes a run's pid and exit records in place, once each: a reader that meets one
+    half-written takes it as not there yet, and a write that fails leaves none behind."""
+    from kjob import runtime
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "c.0.index").touch()
+    record = runtime._exit_record(3, None, "Error", "", time.time())
+    whole = runtime.json.dumps(record)
+    for cut in (0, 1, len(whole) // 2, len(whole) - 1):
+        (run_dir / "c.0.exit").write_text(whole[:cut])
+        assert read_state(run_dir, "c", 0).exit is None, cut
+    runtime._write_record(str(run_dir / "c.0.exit"), record)
+    assert read_state(run_dir, "c", 0).exit == record
+
+    def full(fd: int, data: bytes) -> None:
+        os.write(fd, data[:5])
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runtime, "write_all", full)
+    with pytest.raises(OSError):
+        runtime._write_record(str(run_dir / "c.0.pid"), {"pid": 1})
+    assert not (run_dir / "c.0.pid").exists()

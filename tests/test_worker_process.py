@@ -101,6 +101,53 @@ def test_the_launcher_hosts_runs_and_records_exits(tmp_path: Path, launcher: Lau
     assert "/kjob/" not in Path(f"/proc/{launcher.pid}/cgroup").read_text()
 
 
+@pytest.mark.skipif(not can_enter(), reason="cgroups cannot be entered here: every run has a shim")
+def test_a_hosted_container_starts_as_popen_would_start_it(tmp_path: Path, launcher: Launcher) -> None:
+    """The launcher spawns its runs with posix_spawn, not Popen: each still gets its own session, umask
+    022, SIGPIPE and SIGXFSZ at their defaults (Python ignores them), /dev/null for stdin, no descriptor
+    of the launcher's, and its working directory, while the launcher keeps its own."""
+    work = tmp_path / "work"
+    work.mkdir()
+    script = (
+        'read -r _ _ _ _ _ sid _ < /proc/$$/stat; echo "session=$((sid == $$)) umask=$(umask) pwd=$(pwd)"; '
+        "grep SigIgn /proc/$$/status; readlink /proc/$$/fd/0; ls /proc/$$/fd | sort -n | tr '\\n' ' '"
+    )
+    run = spec(tmp_path, script)
+    run.cwd = str(work)
+    os.umask(old := os.umask(0o077))  # the launcher's own umask stays whatever it was
+    launcher.launch([run])
+    assert replies(launcher, 1) == [launcher.pid]
+    record = wait_for("the exit record", lambda: read_state(run.run_dir, "c", 0).exit)
+    assert record["exitCode"] == 0, record
+    lines = run.log_path.read_text().splitlines()
+    assert lines[0] == f"session=1 umask=0022 pwd={work}"
+    ignored = int(lines[1].removeprefix("SigIgn:\t"), 16)
+    assert not ignored & (1 << (signal.SIGPIPE - 1) | 1 << (signal.SIGXFSZ - 1)), lines[1]
+    assert lines[2:] == ["/dev/null", "0 1 2 "]
+    assert os.readlink(f"/proc/{launcher.pid}/cwd") == os.getcwd()
+    assert old == os.umask(old)
+
+    # A working directory that is not there fails the start, as runc's chdir does; the next run starts.
+    missing = spec(tmp_path, "true", name="m")
+    missing.cwd = str(tmp_path / "nowhere")
+    denied = spec(tmp_path, "true", name="d")
+    tool = tmp_path / "tool"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o644)
+    denied.argv, denied.env = ["tool"], {"PATH": str(tmp_path)}
+    after = spec(tmp_path, "pwd", name="a")
+    launcher.launch([missing, denied, after])
+    assert replies(launcher, 3) == [launcher.pid] * 3
+    record = wait_for("the exit record", lambda: read_state(missing.run_dir, "m", 0).exit)
+    assert (record["exitCode"], record["reason"]) == (128, "StartError")
+    assert f'chdir to cwd ("{missing.cwd}") set in config.json failed: no such file' in record["message"]
+    record = wait_for("the exit record", lambda: read_state(denied.run_dir, "d", 0).exit)
+    assert (record["exitCode"], record["reason"]) == (128, "StartError")
+    assert 'exec: "tool": permission denied' in record["message"]
+    assert wait_for("the exit record", lambda: read_state(after.run_dir, "a", 0).exit)["exitCode"] == 0
+    assert after.log_path.read_text() == f"{tmp_path}\n"
+
+
 def test_a_launcher_that_cannot_contain_runs_gives_each_a_shim(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
