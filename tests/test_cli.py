@@ -304,7 +304,12 @@ def test_get_of_finished_work_imports_neither_the_worker_nor_pathlib(kjob_proc, 
         (["-l", "-o", "pods"], ["--selector", "-o", "pods"]),  # -o is -l's value here
         (["pods", "-o"], ["pods", "-o"]),  # a missing value keeps the user's spelling for the error
         (["pods", "--", "-o", "json"], ["pods", "--", "-o", "json"]),
-        (["pods", "-ojson", "-Aw", "-o=json"], ["pods", "-ojson", "-Aw", "-o=json"]),
+        (["pods", "-ojson", "-Aw"], ["pods", "-ojson", "-Aw"]),
+        # pflag reads `-o=json` as -o's value json (Click would read `=json`); `-l=a=b` as the value a=b.
+        (
+            ["pods", "-o=json", "-l=a=b", "-n="],
+            ["pods", "--output", "json", "--selector", "a=b", "--namespace", ""],
+        ),
         (["pods", "-h"], ["pods", "--help"]),
     ],
 )
@@ -362,6 +367,34 @@ def test_create_with_short_options_prints_what_the_long_ones_do(kjob, tmp_path: 
     # The subcommand's options are its own (the rewriting stops at its name).
     job = kjob("create", "job", "j", "--image=busybox", "-o", "name", "--dry-run=client", "--", "date")
     assert (job.exit_code, job.stdout) == (0, "job.batch/j\n")
+
+
+def test_short_options_take_their_values_after_an_equals_sign_as_kubectl_does(kjob, tmp_path: Path) -> None:
+    manifest = tmp_path / "job.yaml"
+    manifest.write_text(job_manifest("eq", "echo hi"))
+    created = kjob("create", "-f=" + str(manifest), "-n=other")
+    assert (created.exit_code, created.stdout, created.stderr) == (0, "job.batch/eq created\n", "")
+    listed = kjob("get", "jobs", "-n=other", "-o=name", "-l=job-name=eq")
+    assert (listed.exit_code, listed.stdout) == (0, "job.batch/eq\n")
+    assert kjob("wait", "--for=condition=complete", "job/eq", "-n=other", "--timeout=60s").exit_code == 0
+    pod = kjob("get", "pods", "-n=other", "-o=jsonpath={.items[0].metadata.name}").stdout
+    logs = kjob("logs", pod, "-n=other", "-c=c")
+    assert (logs.exit_code, logs.stdout) == (0, "hi\n")
+    # `create job` too, up to `--`: what follows is the container's command, as typed.
+    job = kjob(
+        "create",
+        "job",
+        "j",
+        "--image=busybox",
+        "-n=other",
+        "-o=yaml",
+        "--dry-run=client",
+        "--",
+        "echo",
+        "-n=3",
+    )
+    assert job.exit_code == 0, job.stderr
+    assert "  namespace: other\n" in job.stdout and "        - -n=3\n" in job.stdout
 
 
 def test_get_with_short_options_prints_what_the_long_ones_do(kjob) -> None:

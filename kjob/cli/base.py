@@ -166,7 +166,8 @@ def _rewrite_bools(command: click.Command, args: list[str], verb: str) -> list[s
 
 
 def _long_spellings(command: click.Command, args: list[str]) -> list[str]:
-    """Short options spelled long (`-o json` -> `--output json`), which Click reads the same way.
+    """Short options spelled long (`-o json` -> `--output json`, and pflag's `-o=json` too), which
+    Click reads the same way.
 
     Click first tries every short option as a long one, and the NoSuchOption it raises and
     catches looks its message up in gettext, which imports locale: ~1.7 ms of `get pods -o json`.
@@ -174,9 +175,11 @@ def _long_spellings(command: click.Command, args: list[str]) -> list[str]:
     reading is certain: up to `--`, an option whose value is optional or several words, or (when
     options must come first) the first positional argument; a value left out stays as typed,
     so that Click's error names it as the user did."""
-    # A plain command, or a group (whose own options come before its subcommand's name: the walk
-    # below stops at the first word that is not an option).
-    if type(command) is not click.Command and not isinstance(command, click.Group):
+    # A plain command, a group (whose own options come before its subcommand's name: the walk
+    # below stops at the first word that is not an option), or a command that reads its arguments
+    # as Click does up to `--` (see `create job`).
+    plain = type(command) is click.Command or getattr(type(command), "reads_as_click", False)
+    if not plain and not isinstance(command, click.Group):
         return args
     options: dict[str, tuple[click.Option, str | None]] = {}
     for p in command.params:
@@ -190,6 +193,13 @@ def _long_spellings(command: click.Command, args: list[str]) -> list[str]:
     while i < len(args):
         arg = args[i]
         known = options.get(arg)
+        if known is None and arg[2:3] == "=" and arg[:2] in options:
+            # pflag's `-n=NAME` (the value after `=`), which Click reads as the value `=NAME`.
+            option, long = options[arg[:2]]
+            if not option.is_flag and not option.count and not option._flag_needs_value and option.nargs == 1:
+                out += [long or arg[:2], arg[3:]]
+                i += 1
+                continue
         if known is None:
             positional = arg[:1] != "-" or arg == "-"
             if arg == "--" or (positional and not interspersed):

@@ -14,6 +14,7 @@ from kjob import commands, objects
 from kjob.cli.base import (
     CONTEXT,
     Failed,
+    _long_spellings,
     bool_flag,
     err,
     help_option,
@@ -166,7 +167,10 @@ class CreateGroup(click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and self.get_command(ctx, args[0]) is None:
             raise UsageError(f"Unexpected args: [{' '.join(args)}]", "create")
-        return super().resolve_command(ctx, args)
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            rest = _long_spellings(command, rest)  # `create job` reads `-n=NAME` as kubectl does too
+        return name, command, rest
 
 
 @click.group(cls=CreateGroup, context_settings=CONTEXT, invoke_without_command=True, add_help_option=False)
@@ -231,6 +235,8 @@ def create_command(
 
 class DashCommand(click.Command):
     """Keeps what follows `--` apart, as cobra's ArgsLenAtDash does: it is the container's command."""
+
+    reads_as_click = True  # before `--`: options may be spelled long (see base._long_spellings)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if "--" in args:
