@@ -137,6 +137,34 @@ def test_create_job_argument_errors_match_kubectl(kjob, args: list[str]) -> None
     assert (r.exit_code, r.stdout, r.stderr) == (1, "", expected.stderr.replace("kubectl", "kjob"))
 
 
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--dry-run=client", "-o", "name", "job", "j", "--image=busybox"],
+        ["-o=yaml", "-n", "dev", "job", "j", "--image=busybox", "--dry-run=client", "--", "date", "-n", "x"],
+        ["-n", "job", "job", "j", "--image=busybox", "--dry-run=client", "-o", "json"],  # a value named job
+        ["job", "j", "-x", "--image=busybox"],
+        ["job", "j", "--image=busybox", "--bogus"],
+    ],
+)
+def test_create_job_reads_flags_before_its_name_as_kubectl_does(kjob, args: list[str]) -> None:
+    """Cobra reads every flag given to `create job`, before its name or after it."""
+    expected = kubectl("create", *args)
+    r = kjob("create", *args)
+    want = (expected.returncode, expected.stdout, expected.stderr.replace("kubectl", "kjob"))
+    assert (r.exit_code, r.stdout, r.stderr) == want
+
+
+def test_create_job_with_flags_before_its_name_creates_what_they_say(kjob) -> None:
+    dry = kjob("create", "--dry-run=client", "job", "dry", "--image=busybox", "--", "true")
+    assert (dry.exit_code, dry.stdout) == (0, "job.batch/dry created (dry run)\n")
+    made = kjob("create", "-n", "dev", "job", "made", "--image=busybox", "--", "true")
+    assert (made.exit_code, made.stdout) == (0, "job.batch/made created\n")
+    listed = kjob("get", "jobs", "-A", "-o", "custom-columns=NS:.metadata.namespace,NAME:.metadata.name")
+    assert listed.stdout == "NS    NAME\ndev   made\n"
+
+
 def test_create_job_bare_dry_run_warns_like_klog(kjob) -> None:
     r = kjob("create", "job", "x", "--image=b", "--dry-run")
     assert (r.exit_code, r.stdout) == (0, "job.batch/x created (dry run)\n")

@@ -303,8 +303,9 @@ def run(argv: list[str] | None = None, prog_name: str = "kjob", stdin: IO[str] |
         err(e.message)
         return e.exit_code
     except click.exceptions.NoSuchOption as e:
-        err(f"error: unknown flag: {e.option_name}")
-        err(f"See '{prog_name} {_subcommand(e)} -h' for help and examples".replace("  ", " "))
+        # Cobra's words, not kubectl's usage errors': `Error: ...`, and a pointer to --help.
+        err(f"Error: {_unknown_flag(e.option_name)}")
+        err(f"See '{prog_name} {_subcommand(e)} --help' for usage.".replace("  ", " "))
         return 1
     except click.UsageError as e:
         err(f"error: {e.format_message()}")
@@ -327,5 +328,13 @@ def run(argv: list[str] | None = None, prog_name: str = "kjob", stdin: IO[str] |
 
 
 def _subcommand(e: click.UsageError) -> str:
+    """The command as typed after `kjob` (`create job`), for kubectl's pointer to its help."""
     ctx = e.ctx
-    return ctx.info_name if ctx is not None and ctx.parent is not None and ctx.info_name else ""
+    return ctx.command_path.partition(" ")[2] if ctx is not None and ctx.parent is not None else ""
+
+
+def _unknown_flag(name: str) -> str:
+    """pflag's message for a flag the command does not have."""
+    if name.startswith("--"):
+        return f"unknown flag: {name}"
+    return f"unknown shorthand flag: {name[1:2]!r} in {name}"
