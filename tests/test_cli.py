@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -406,3 +409,49 @@ def test_get_with_short_options_prints_what_the_long_ones_do(kjob) -> None:
     assert short.stdout == "job.batch/a\n"
     missing = kjob("get", "jobs", "-o")
     assert (missing.exit_code, missing.stderr) == (1, "error: Option '-o' requires an argument.\n")
+
+
+def test_flags_before_the_command_are_the_commands_as_in_kubectl(kjob) -> None:
+    assert (
+        kjob("create", "-f", "-", "-n", "dev", input=job_manifest("a", "true", suspend=True)).exit_code == 0
+    )
+    before = kjob("-n", "dev", "get", "jobs", "-o", "name")
+    assert (before.exit_code, before.stdout) == (0, "job.batch/a\n")
+    assert kjob("--namespace=dev", "get", "jobs", "-o", "name").stdout == "job.batch/a\n"
+    # A value that is some command's name stays a value.
+    assert kjob("-n", "get", "get", "jobs").stderr == "No resources found in get namespace.\n"
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("bogus", ["logs"]),
+        ("descrbe", ["describe"]),
+        ("gett", ["get"]),
+        ("ap", ["apply", "api-resources"]),
+        ("zzzz", []),
+    ],
+)
+def test_an_unknown_command_gets_cobras_error_and_suggestions(kjob, typed: str, suggested: list[str]) -> None:
+    r = kjob(typed, "pods")
+    hint = "\n\nDid you mean this?\n" + "".join(f"\t{s}\n" for s in suggested) if suggested else ""
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1,
+        "",
+        f'Error: unknown command "{typed}" for "kjob"{hint}\n',
+    )
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+@pytest.mark.parametrize("args", [["bogus"], ["wiat"], ["crate", "-f", "x"], ["zzzz"], ["get", "pods", "-z"]])
+def test_unknown_commands_and_flags_read_as_kubectls(kjob, args: list[str]) -> None:
+    env = {**os.environ, "KUBECONFIG": os.devnull}
+    expected = subprocess.run(["kubectl", *args], capture_output=True, text=True, env=env, timeout=60)
+    r = kjob(*args)
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", expected.stderr.replace("kubectl", "kjob"))
+
+
+def test_kjob_alone_prints_its_help_and_succeeds(kjob) -> None:
+    alone, asked = kjob(), kjob("--help")
+    assert (alone.exit_code, alone.stdout, alone.stderr) == (0, asked.stdout, "")
+    assert alone.stdout.startswith("Usage: kjob [OPTIONS] COMMAND [ARGS]...")

@@ -44,7 +44,77 @@ COMMANDS = {
 }
 
 
+# Flags every command takes that kubectl users put before the command's name (`kjob -n dev get pods`).
+GLOBAL_VALUE_FLAGS = frozenset({"-n", "--namespace"})
+
+
+def flags_after_subcommand(
+    group: click.Group, ctx: click.Context, args: list[str], takes_value: Iterable[str]
+) -> list[str]:
+    """Cobra reads every flag a command is given, before its name or after it: `kjob -n dev get pods`
+    is `kjob get pods -n dev`, and `kjob create --dry-run=client job NAME` is `kjob create job NAME
+    --dry-run=client`. The flags before the subcommand's name go after it, ahead of any `--`;
+    `takes_value` names those whose value is the next word (a value that happens to be a command's
+    name stays a value)."""
+    valued = frozenset(takes_value)
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg.startswith("-") or (i and args[i - 1] in valued):
+            continue  # a flag, or the value of the one before
+        if not i or group.get_command(ctx, arg) is None:
+            break  # nothing before it to move; or a word that is no command, left for Click to refuse
+        rest = args[i + 1 :]
+        dash = rest.index("--") if "--" in rest else len(rest)
+        return [arg, *rest[:dash], *args[:i], *rest[dash:]]
+    return args
+
+
+# kubectl's commands in the order it lists them (and suggests them for a typo), as far as kjob has them.
+KUBECTL_ORDER = (
+    "create",
+    "run",
+    "explain",
+    "get",
+    "delete",
+    "describe",
+    "logs",
+    "apply",
+    "patch",
+    "wait",
+    "label",
+    "annotate",
+    "completion",
+    "version",
+    "api-resources",
+)
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance, as cobra measures a typo against each command's name."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def unknown_command(name: str) -> str:
+    """Cobra's error for a command it does not have, with its suggestions: a name within two edits,
+    or one that starts with what was typed."""
+    typed = name.lower()
+    near = [c for c in KUBECTL_ORDER if _distance(typed, c) <= 2 or c.startswith(typed)]
+    text = f'Error: unknown command "{name}" for "kjob"'
+    if near:
+        text += "\n\nDid you mean this?\n" + "".join(f"\t{c}\n" for c in near)
+    return text + "\n"
+
+
 class LazyGroup(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, flags_after_subcommand(self, ctx, args, GLOBAL_VALUE_FLAGS))
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
@@ -58,6 +128,8 @@ class LazyGroup(click.Group):
     def resolve_command(
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0][:1] != "-" and self.get_command(ctx, args[0]) is None:
+            raise KjobError(unknown_command(args[0]))
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
             rest = _long_spellings(command, _rewrite_bools(command, rest, name or ""))
@@ -308,6 +380,10 @@ def run(argv: list[str] | None = None, prog_name: str = "kjob", stdin: IO[str] |
         err(f"See '{prog_name} {_subcommand(e)} --help' for usage.".replace("  ", " "))
         return 1
     except click.UsageError as e:
+        if type(e).__name__ == "NoArgsIsHelpError" and e.ctx is not None:
+            # `kjob` alone prints its help and succeeds, as kubectl does (Click >= 8.2 raises this).
+            out(e.ctx.get_help() + "\n")
+            return 0
         err(f"error: {e.format_message()}")
         return 1
     except click.exceptions.Abort:

@@ -17,6 +17,7 @@ from kjob.cli.base import (
     _long_spellings,
     bool_flag,
     err,
+    flags_after_subcommand,
     help_option,
     namespace_option,
     open_store,
@@ -163,7 +164,13 @@ class CreateGroup(click.Group):
     """`kjob create -f FILE` and `kjob create job NAME`: a command with one subcommand."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, _flags_after_subcommand(self, ctx, args))
+        takes_value = {
+            name
+            for p in self.params
+            if isinstance(p, click.Option) and not p.is_flag and not p._flag_needs_value
+            for name in p.opts
+        }
+        return super().parse_args(ctx, flags_after_subcommand(self, ctx, args, takes_value))
 
     def resolve_command(
         self, ctx: click.Context, args: list[str]
@@ -174,32 +181,6 @@ class CreateGroup(click.Group):
         if command is not None:
             rest = _long_spellings(command, rest)  # `create job` reads `-n=NAME` as kubectl does too
         return name, command, rest
-
-
-def _flags_after_subcommand(group: click.Group, ctx: click.Context, args: list[str]) -> list[str]:
-    """Cobra reads every flag a subcommand is given, before its name or after: `kjob create
-    --dry-run=client -n dev job NAME ...` is `kjob create job NAME ... --dry-run=client -n dev`. (Read
-    as the group's own, they were dropped: the job was created for real, in the default namespace.)
-    The flags before the subcommand's name go after it, ahead of any `--`."""
-    takes_value = {
-        name
-        for p in group.params
-        if isinstance(p, click.Option) and not p.is_flag and not p._flag_needs_value
-        for name in p.opts
-    }
-    for i, arg in enumerate(args):
-        if arg == "--":
-            break
-        if arg.startswith("-") or (i and args[i - 1] in takes_value):
-            continue  # a flag, or the value of the one before
-        if group.get_command(ctx, arg) is None:
-            break  # a word that is no subcommand: left for resolve_command to refuse
-        if not i:
-            break
-        rest = args[i + 1 :]
-        dash = rest.index("--") if "--" in rest else len(rest)
-        return [arg, *rest[:dash], *args[:i], *rest[dash:]]
-    return args
 
 
 @click.group(cls=CreateGroup, context_settings=CONTEXT, invoke_without_command=True, add_help_option=False)
