@@ -392,3 +392,23 @@ def test_every_command_has_help_with_examples(kjob, monkeypatch) -> None:
         monkeypatch.setitem(base.COMMANDS, verb, module)
         r = kjob(verb, "-h")
         assert r.exit_code == 0 and "Examples:" in r.stdout, verb
+
+
+def test_interactive_delete_asks_first_and_only_y_goes_ahead(kjob) -> None:
+    suspended(kjob, "a", "b")
+    prompt = (
+        "You are about to delete the following 2 resource(s):\njob.batch/a\njob.batch/b\n"
+        "Do you want to continue? (y/n): "
+    )
+    for answer in ("n\n", "yes\n", ""):  # kubectl takes y alone (any case) as yes; no answer is a no
+        r = kjob("delete", "jobs", "a", "b", "-i", input=answer)
+        assert (r.exit_code, r.stdout, r.stderr) == (0, prompt + "deletion is cancelled\n", "")
+    assert kjob("get", "jobs", "-o", "name").stdout == "job.batch/a\njob.batch/b\n"
+    # A name that is not there is not listed: it fails as it would without -i.
+    r = kjob("delete", "jobs", "a", "nope", "--interactive", input="Y\n")
+    listed = (
+        "You are about to delete the following 1 resource(s):\njob.batch/a\nDo you want to continue? (y/n): "
+    )
+    assert (r.exit_code, r.stdout) == (1, listed + 'job.batch "a" deleted\n')
+    assert r.stderr == 'Error from server (NotFound): jobs.batch "nope" not found\n'
+    assert kjob("get", "jobs", "-o", "name").stdout == "job.batch/b\n"

@@ -159,6 +159,20 @@ def print_outcomes(outcomes: list[commands.Outcome]) -> list[KjobError]:
 # ---------------------------------------------------------------- delete
 
 
+def _confirmed(store: Store, targets: list[removal.Target]) -> bool:
+    """kubectl's -i: the objects about to go, then a y/n question on stdin (anything but y is no). A
+    name that is not there is not listed; it fails as it would without -i."""
+    found = [t for t in targets if t.obj is not None or store.get(t.kind, t.namespace, t.name) is not None]
+    if not found:
+        return True
+    listing = "".join(f"{removal.kind_string(t.kind)}/{t.name}\n" for t in found)
+    out(f"You are about to delete the following {len(found)} resource(s):\n{listing}")
+    out("Do you want to continue? (y/n): ")
+    sys.stdout.flush()
+    answer = sys.stdin.readline().split()
+    return bool(answer) and answer[0].lower() == "y"
+
+
 def _parse_cascade(text: str) -> str:
     legacy = go_bool(text)
     if legacy is None:
@@ -221,6 +235,7 @@ def _parse_cascade(text: str) -> str:
 @click.option(
     "-o", "--output", default="", help='Output mode. Use "-o name" for shorter output (resource/name).'
 )
+@bool_flag("--interactive", False, "If true, delete resource only when user confirms.", short="-i")
 @dry_run_option
 @namespace_option
 def delete_command(
@@ -238,6 +253,7 @@ def delete_command(
     wait_: bool,
     timeout: str,
     output: str,
+    interactive: bool,
     dry_run: str,
     namespace: str | None,
 ) -> None:
@@ -311,6 +327,9 @@ def delete_command(
 
     if not selection.targets:
         out("No resources found\n")
+        return
+    if interactive and not _confirmed(store, selection.targets):
+        out("deletion is cancelled\n")
         return
     opts = removal.DeleteOptions(cascade, grace, strategy, ignore_not_found, output)
     results = removal.delete(store, selection.targets, opts)
