@@ -455,3 +455,15 @@ def test_kjob_alone_prints_its_help_and_succeeds(kjob) -> None:
     alone, asked = kjob(), kjob("--help")
     assert (alone.exit_code, alone.stdout, alone.stderr) == (0, asked.stdout, "")
     assert alone.stdout.startswith("Usage: kjob [OPTIONS] COMMAND [ARGS]...")
+
+
+def test_help_command_is_cobras(kjob) -> None:
+    """`kjob help COMMAND...` is `kjob COMMAND... --help`, as kubectl's (cobra's) help command; it is
+    not listed among the commands."""
+    assert kjob("help", "get").stdout == kjob("get", "--help").stdout
+    assert kjob("help", "get", "pods").stdout == kjob("get", "--help").stdout  # the rest are arguments
+    assert kjob("help", "create", "job").stdout == kjob("create", "job", "--help").stdout
+    root = kjob("--help").stdout
+    assert kjob("help").stdout == root and "  help " not in root
+    unknown = kjob("help", "nope", "x")
+    assert (unknown.exit_code, unknown.stdout) == (0, "Unknown help topic [`nope` `x`]\n" + root)

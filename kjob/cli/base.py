@@ -35,6 +35,7 @@ COMMANDS = {
     "describe": "kjob.cli.describe",
     "explain": "kjob.cli.misc",
     "get": "kjob.cli.get",
+    "help": "kjob.cli.misc",
     "label": "kjob.cli.label",
     "logs": "kjob.cli.logs",
     "patch": "kjob.cli.create",

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from kjob import __version__, objects
-from kjob.cli.base import CONTEXT, bool_flag, cli, out
+from kjob.cli.base import CONTEXT, bool_flag, cli, help_option, out
 from kjob.errors import PlainError, UsageError
 
 # The kubectl release whose behaviour and output kjob reproduces.
@@ -513,3 +513,41 @@ def complete_names(ctx: click.Context, param: click.Parameter, incomplete: str) 
         # Completion must never print a traceback into the user's prompt.
         return []
     return [n for n in names if n.startswith(incomplete) and n not in args[1:]]
+
+
+# ---------------------------------------------------------------- help
+
+
+@click.command(context_settings=CONTEXT, hidden=True, add_help_option=False)
+@click.argument("topic", nargs=-1)
+@help_option
+@click.pass_context
+def help_command(ctx: click.Context, topic: tuple[str, ...]) -> None:
+    """Help about any command.
+
+    Help provides help for any command in the application. Simply type kjob help [path to command]
+    for full details.
+
+    \b
+    Examples:
+      # The help of kjob get, as kjob get --help shows it
+      kjob help get
+
+    \b
+      # The help of a subcommand
+      kjob help create job
+    """
+    # Cobra's help command, hidden as kubectl's is: `kjob help get` is `kjob get --help`.
+    command: click.Command = cli
+    at = ctx.find_root()
+    for word in topic:
+        found = command.get_command(at, word) if isinstance(command, click.Group) else None
+        if found is None and command is cli:
+            # Cobra's `%#q` of the words, then the root's usage; and no failure.
+            out("Unknown help topic [" + " ".join(f"`{w}`" for w in topic) + "]\n")
+            out(at.get_help() + "\n")
+            return
+        if found is None:
+            break  # the rest are the command's arguments (`kjob help get pods`): its help all the same
+        command, at = found, click.Context(found, info_name=word, parent=at)
+    out(at.get_help() + "\n")
