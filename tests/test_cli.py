@@ -408,7 +408,10 @@ def test_get_with_short_options_prints_what_the_long_ones_do(kjob) -> None:
     )
     assert short.stdout == "job.batch/a\n"
     missing = kjob("get", "jobs", "-o")
-    assert (missing.exit_code, missing.stderr) == (1, "error: Option '-o' requires an argument.\n")
+    assert (missing.exit_code, missing.stderr) == (
+        1,
+        "Error: flag needs an argument: 'o' in -o\nSee 'kjob get --help' for usage.\n",
+    )
 
 
 def test_flags_before_the_command_are_the_commands_as_in_kubectl(kjob) -> None:
@@ -443,7 +446,21 @@ def test_an_unknown_command_gets_cobras_error_and_suggestions(kjob, typed: str, 
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
-@pytest.mark.parametrize("args", [["bogus"], ["wiat"], ["crate", "-f", "x"], ["zzzz"], ["get", "pods", "-z"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["bogus"],
+        ["wiat"],
+        ["crate", "-f", "x"],
+        ["zzzz"],
+        ["get", "pods", "-z"],
+        ["get", "pods", "-n"],
+        ["logs", "--container"],
+        # The flags moved from before the command's name take no value from the words after it.
+        ["-n", "dev", "get", "pods", "-l"],
+        ["create", "--dry-run=client", "job", "j", "--image"],
+    ],
+)
 def test_unknown_commands_and_flags_read_as_kubectls(kjob, args: list[str]) -> None:
     env = {**os.environ, "KUBECONFIG": os.devnull}
     expected = subprocess.run(["kubectl", *args], capture_output=True, text=True, env=env, timeout=60)

@@ -53,10 +53,10 @@ def flags_after_subcommand(
     group: click.Group, ctx: click.Context, args: list[str], takes_value: Iterable[str]
 ) -> list[str]:
     """Cobra reads every flag a command is given, before its name or after it: `kjob -n dev get pods`
-    is `kjob get pods -n dev`, and `kjob create --dry-run=client job NAME` is `kjob create job NAME
-    --dry-run=client`. The flags before the subcommand's name go after it, ahead of any `--`;
-    `takes_value` names those whose value is the next word (a value that happens to be a command's
-    name stays a value)."""
+    is `kjob get -n dev pods`, and `kjob create --dry-run=client job NAME` is `kjob create job
+    --dry-run=client NAME`. The flags before the subcommand's name go right after it; `takes_value`
+    names those whose value is the next word (a value that happens to be a command's name stays a
+    value)."""
     valued = frozenset(takes_value)
     for i, arg in enumerate(args):
         if arg == "--":
@@ -65,9 +65,9 @@ def flags_after_subcommand(
             continue  # a flag, or the value of the one before
         if not i or group.get_command(ctx, arg) is None:
             break  # nothing before it to move; or a word that is no command, left for Click to refuse
-        rest = args[i + 1 :]
-        dash = rest.index("--") if "--" in rest else len(rest)
-        return [arg, *rest[:dash], *args[:i], *rest[dash:]]
+        # Right after the name: ahead of the command's own words, so none of them takes one of these
+        # as its value (`kjob -n dev get pods -l` must still say -l has no value).
+        return [arg, *args[:i], *args[i + 1 :]]
     return args
 
 
@@ -380,6 +380,18 @@ def run(argv: list[str] | None = None, prog_name: str = "kjob", stdin: IO[str] |
         err(f"Error: {_unknown_flag(e.option_name)}")
         err(f"See '{prog_name} {_subcommand(e)} --help' for usage.".replace("  ", " "))
         return 1
+    except click.exceptions.BadOptionUsage as e:
+        if not e.message.endswith("requires an argument."):
+            err(f"error: {e.format_message()}")
+            return 1
+        name = e.option_name
+        what = name if name.startswith("--") else f"{name[1:2]!r} in {name}"
+        err(f"Error: flag needs an argument: {what}")
+        # Click's parser raises this one without its context: the command is found from the words.
+        words = sys.argv[1:] if argv is None else argv
+        typed = _subcommand(e) if e.ctx is not None else _typed_command(words)
+        err(f"See '{prog_name} {typed} --help' for usage.".replace("  ", " "))
+        return 1
     except click.UsageError as e:
         if type(e).__name__ == "NoArgsIsHelpError" and e.ctx is not None:
             # `kjob` alone prints its help and succeeds, as kubectl does (Click >= 8.2 raises this).
@@ -408,6 +420,24 @@ def _subcommand(e: click.UsageError) -> str:
     """The command as typed after `kjob` (`create job`), for kubectl's pointer to its help."""
     ctx = e.ctx
     return ctx.command_path.partition(" ")[2] if ctx is not None and ctx.parent is not None else ""
+
+
+def _typed_command(args: list[str]) -> str:
+    """The command among the words typed (`create job`): those that name a command, then a
+    subcommand of it, flags and their values aside."""
+    path: list[str] = []
+    command: click.Command = cli
+    ctx = click.Context(cli)
+    for arg in args:
+        if arg == "--" or not isinstance(command, click.Group):
+            break
+        found = None if arg.startswith("-") else command.get_command(ctx, arg)
+        if found is not None:
+            path.append(arg)
+            command = found
+        elif path and not arg.startswith("-"):
+            break  # the command's own arguments begin
+    return " ".join(path)
 
 
 def _unknown_flag(name: str) -> str:
