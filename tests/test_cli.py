@@ -320,7 +320,7 @@ def test_short_options_reach_click_spelled_long(args: list[str], spelled: list[s
     """Click tries a short option as a long one first and its NoSuchOption imports locale (~1.7 ms)."""
     from kjob.cli.get import get_command
 
-    assert cli._long_spellings(get_command, args) == spelled
+    assert cli.long_spellings(get_command, args) == spelled
 
 
 def test_spelling_options_long_stops_where_clicks_reading_could_differ() -> None:
@@ -333,19 +333,19 @@ def test_spelling_options_long_stops_where_clicks_reading_could_differ() -> None
     def command(**_: object) -> None:
         pass
 
-    assert cli._long_spellings(command, ["-o", "x", "name", "-o", "y"]) == [
+    assert cli.long_spellings(command, ["-o", "x", "name", "-o", "y"]) == [
         "--output",
         "x",
         "name",
         "-o",
         "y",
     ]
-    assert cli._long_spellings(command, ["-o", "x", "-c", "-o", "y"]) == ["--output", "x", "-c", "-o", "y"]
-    assert cli._long_spellings(command, ["-p", "a", "b", "-o", "y"]) == ["-p", "a", "b", "-o", "y"]
+    assert cli.long_spellings(command, ["-o", "x", "-c", "-o", "y"]) == ["--output", "x", "-c", "-o", "y"]
+    assert cli.long_spellings(command, ["-p", "a", "b", "-o", "y"]) == ["-p", "a", "b", "-o", "y"]
     # A group's own options come before its subcommand's name, where the walk stops.
     group = click.Group(commands={"command": command})
     group.params.append(click.Option(["-o", "--output"]))
-    assert cli._long_spellings(group, ["-o", "x", "command", "-o", "y"]) == [
+    assert cli.long_spellings(group, ["-o", "x", "command", "-o", "y"]) == [
         "--output",
         "x",
         "command",

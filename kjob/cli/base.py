@@ -133,7 +133,7 @@ class LazyGroup(click.Group):
             raise KjobError(unknown_command(args[0]))
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
-            rest = _long_spellings(command, _rewrite_bools(command, rest, name or ""))
+            rest = long_spellings(command, _rewrite_bools(command, rest, name or ""))
         return name, command, rest
 
 
@@ -238,7 +238,7 @@ def _rewrite_bools(command: click.Command, args: list[str], verb: str) -> list[s
     return out
 
 
-def _long_spellings(command: click.Command, args: list[str]) -> list[str]:
+def long_spellings(command: click.Command, args: list[str]) -> list[str]:
     """Short options spelled long (`-o json` -> `--output json`, and pflag's `-o=json` too), which
     Click reads the same way.
 

@@ -14,11 +14,11 @@ from kjob import commands, objects
 from kjob.cli.base import (
     CONTEXT,
     Failed,
-    _long_spellings,
     bool_flag,
     err,
     flags_after_subcommand,
     help_option,
+    long_spellings,
     namespace_option,
     open_store,
     out,
@@ -179,7 +179,7 @@ class CreateGroup(click.Group):
             raise UsageError(f"Unexpected args: [{' '.join(args)}]", "create")
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None:
-            rest = _long_spellings(command, rest)  # `create job` reads `-n=NAME` as kubectl does too
+            rest = long_spellings(command, rest)  # `create job` reads `-n=NAME` as kubectl does too
         return name, command, rest
 
 
@@ -246,7 +246,7 @@ def create_command(
 class DashCommand(click.Command):
     """Keeps what follows `--` apart, as cobra's ArgsLenAtDash does: it is the container's command."""
 
-    reads_as_click = True  # before `--`: options may be spelled long (see base._long_spellings)
+    reads_as_click = True  # before `--`: options may be spelled long (see base.long_spellings)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if "--" in args:
