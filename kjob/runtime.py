@@ -146,17 +146,18 @@ def read_state(
 ) -> RunState:
     """`starts`: the start times of processes already looked at (one pass of the worker looks at the
     launcher for every container it hosts)."""
-    base = f"{run_dir}/{container}.{attempt}"
-    pid_data = _read_json(f"{base}.pid") or {}
+    marker, pid_file, exit_file, _ = _paths(run_dir, f"{container}.{attempt}")
+    pid_data = _read_json(pid_file) or {}
     # Whether the shim lives is seen before its exit record is read: a shim writes the record before
     # it exits, so a shim seen gone with no record afterwards has truly lost its container's result.
     # (Read the other way round, a shim ending between the two reads would look lost.)
     alive = _alive(pid_data.get("shim"), pid_data.get("shimStart"), starts)
-    exit_data = _read_json(f"{base}.exit")
+    exit_data = _read_json(exit_file)
     launched_at: float | None = None
-    for marker in (f"{base}.index", f"{base}.launch"):  # the second: a run claimed by an earlier kjob
+    # The second: the marker of a run claimed by an earlier kjob.
+    for path in (marker, f"{marker.removesuffix('.index')}.launch"):
         try:
-            launched_at = os.stat(marker).st_mtime
+            launched_at = os.stat(path).st_mtime
             break
         except OSError:
             pass

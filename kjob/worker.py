@@ -939,7 +939,7 @@ class _Seen:
         phase = (pod.get("status") or {}).get("phase")
         self.failed = phase == "Failed"
         # Finished and staying: the kubelet has nothing more to do with it.
-        self.settled = phase in ("Succeeded", "Failed") and not self.deleting
+        self.settled = pod_is_terminal(pod) and not self.deleting
         # Succeeded and counted in its job's status (its tracking finalizer gone): the job controller
         # learns nothing more from it, unless some pod of the job failed (see run_pass).
         self.counted = (
