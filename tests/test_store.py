@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kjob.errors import AlreadyExists, Conflict, NotFound, StoreError
-from kjob.store import STORE_FORMAT, Store, default_home
+from kjob.store import FSYNC_EACH, STORE_FORMAT, Store, default_home
 
 
 def job(name: str, ns: str = "default") -> dict:
@@ -177,11 +177,11 @@ def test_every_write_moves_the_resource_version_file_deletes_too(tmp_path: Path)
 
 
 class _Touches:
-    """The object files (and their temp files) kjob.store stats and opens."""
+    """The object files, their temp files and the logs that kjob.store stats and opens."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.paths: list[str] = []
-        real_stat, real_open = os.stat, open
+        real_stat, real_open, real_os_open = os.stat, open, os.open
 
         def stat(path: object, *a: object, **k: object) -> os.stat_result:
             self._note(path)
@@ -191,11 +191,16 @@ class _Touches:
             self._note(path)
             return real_open(path, *a, **k)  # type: ignore[call-overload]
 
+        def os_opener(path: object, *a: object, **k: object) -> int:
+            self._note(path)
+            return real_os_open(path, *a, **k)  # type: ignore[arg-type]
+
         monkeypatch.setattr("kjob.store.os.stat", stat)
         monkeypatch.setattr("kjob.store.open", opener, raising=False)
+        monkeypatch.setattr("kjob.store.os.open", os_opener)
 
     def _note(self, path: object) -> None:
-        if str(path).endswith((".json", ".tmp")):
+        if str(path).endswith((".json", ".tmp", "/.log")):
             self.paths.append(str(path))
 
     def take(self) -> list[str]:
@@ -235,7 +240,9 @@ def test_a_remembered_listing_reads_no_file_while_nobody_else_writes(
     with worker.lock(), worker.cached():
         first = worker.list("pods")
         worker.list("jobs")
-    assert len(touches.take()) == 6 * 2  # a stat and a read per file, the first time
+    # The first time: the pods' log read once, the job's file stat'ed and read.
+    assert sorted(Path(p).name for p in touches.take()) == [".log", "j.json", "j.json"]
+    assert _names(first) == [("default", f"p{i}") for i in range(5)]
     for _ in range(3):
         with worker.lock(), worker.cached():
             again = worker.list("pods")
@@ -266,7 +273,9 @@ def test_the_worker_store_keeps_its_own_writes_without_reading_them_back(
         # Within the span, the held-back writes are already what the store lists.
         assert _names(worker.list("pods")) == [("default", "a"), ("default", "b"), ("other", "c")]
     written = touches.take()
-    assert all(p.endswith((".tmp", "/a.json", "/b.json", "/c.json")) for p in written), written
+    # Written: the counter, and each namespace's pod log (looked at, then appended to); no object file.
+    names = sorted(Path(p).name for p in written)
+    assert names == [".log"] * 4 + [f".resourceversion.{os.getpid()}.tmp"], names
     with worker.lock(), worker.cached():
         assert _names(worker.list("pods")) == [("default", "a"), ("default", "b"), ("other", "c")]
         assert _names(worker.list("pods", "default")) == [("default", "a"), ("default", "b")]
@@ -334,18 +343,18 @@ def test_a_write_in_the_same_second_with_the_same_size_is_seen(tmp_path: Path) -
 def test_a_corrupt_file_is_reported_on_every_remembered_listing(tmp_path: Path) -> None:
     writer = Store(tmp_path)
     with writer.lock():
-        writer.create("pods", _pod("a"))
-        writer.create("pods", _pod("b"))
+        writer.create("jobs", job("a"))
+        writer.create("jobs", job("b"))
     worker = _worker_store(tmp_path)
     with worker.lock():
-        assert len(worker.list("pods")) == 2
-    writer.path("pods", "default", "b").write_text("{not json")
+        assert len(worker.list("jobs")) == 2
+    writer.path("jobs", "default", "b").write_text("{not json")
     with writer.lock():
-        writer.create("pods", _pod("c"))
+        writer.create("jobs", job("c"))
     for _ in range(2):
         worker.corrupt.clear()
         with worker.lock(), worker.cached():
-            assert _names(worker.list("pods")) == [("default", "a"), ("default", "c")]
+            assert _names(worker.list("jobs")) == [("default", "a"), ("default", "c")]
         assert len(worker.corrupt) == 1
 
 
@@ -412,32 +421,63 @@ def test_the_lock_is_released_with_the_span_and_reentrant(tmp_path: Path) -> Non
         other.create("jobs", {"metadata": {"name": "b", "namespace": "default"}})
 
 
-def test_a_cached_span_makes_its_reserved_versions_durable_before_any_object_lands(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The reservation of resourceVersions is not fsynced on its own in a cached span: the flush's one
-    syncfs, before any file is renamed into place, must cover it (events-only spans too), and the
-    counter must land before any object that carries one of its versions."""
+def _record_syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the store syncs and renames, in order: `fsync jobs` (a file of that kind, or of the
+    counter), `fdatasync pods` (a log), `syncfs`, `rename jobs`."""
     from kjob import store as store_module
 
     seen: list[str] = []
-    real_replace = os.replace
-    monkeypatch.setattr(store_module, "_syncfs", lambda root: seen.append("sync"))
+    real_replace, real_fsync, real_fdatasync = os.replace, os.fsync, os.fdatasync
+
+    def what(path: str) -> str:
+        name = Path(path).name
+        return "resourceversion" if "resourceversion" in name else Path(path).parent.parent.name
+
+    def fd_path(fd: int) -> str:
+        return os.readlink(f"/proc/self/fd/{fd}")
 
     def replace(src: str, dst: str) -> None:
-        seen.append("counter" if str(dst).endswith("resourceversion") else "object")
+        seen.append(f"rename {what(dst)}")
         real_replace(src, dst)
 
+    def fsync(fd: int) -> None:
+        seen.append(f"fsync {what(fd_path(fd))}")
+        real_fsync(fd)
+
+    def fdatasync(fd: int) -> None:
+        seen.append(f"fdatasync {what(fd_path(fd))}")
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(store_module, "_syncfs", lambda root: seen.append("syncfs"))
     monkeypatch.setattr(store_module.os, "replace", replace)
+    monkeypatch.setattr(store_module.os, "fsync", fsync)
+    monkeypatch.setattr(store_module.os, "fdatasync", fdatasync)
+    return seen
+
+
+def test_a_cached_span_makes_its_reserved_versions_durable_before_any_object_lands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reservation of resourceVersions is not fsynced on its own in a cached span: the flush
+    syncs it before any file is renamed into place (events-only spans too), and the counter lands
+    before any object that carries one of its versions."""
+    seen = _record_syncs(monkeypatch)
     store = Store(tmp_path)
     with store.lock(), store.cached():
         store.create("events", {"metadata": {"name": "e", "namespace": "default"}})
         store.create("jobs", job("j"))
-    assert seen == ["sync", "counter", "object"]
+    assert seen == ["fsync resourceversion", "fsync jobs", "rename resourceversion", "rename jobs"]
     seen.clear()
     with store.lock(), store.cached():
         store.create("events", {"metadata": {"name": "f", "namespace": "default"}})
-    assert seen == ["sync", "counter"]  # the event went to its namespace's log after both
+    # The event goes to its namespace's log after both, not synced (events are ephemeral).
+    assert seen == ["fsync resourceversion", "rename resourceversion"]
+    seen.clear()
+    with store.lock(), store.cached():
+        for i in range(FSYNC_EACH):
+            store.create("jobs", job(f"k{i}"))
+    # More files than are worth syncing one by one: one syncfs for them all.
+    assert seen == ["syncfs", "rename resourceversion", *["rename jobs"] * FSYNC_EACH]
     assert [e["metadata"]["name"] for e in Store(tmp_path).list("events")] == ["e", "f"]
 
 
@@ -509,33 +549,93 @@ def test_a_namespace_directory_removed_underneath_is_made_again(tmp_path: Path) 
 def test_a_flush_syncs_once_and_lands_jobs_before_pods_each_object_once_as_it_ends(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The worker's pass writes jobs and pods: one syncfs covers them all, then the renames go in
-    order (a job's count before the pod that loses its finalizer), each object once, in its last
-    state of the span."""
-    from kjob import store as store_module
-
-    seen: list[str] = []
-    real_replace = os.replace
-    monkeypatch.setattr(store_module, "_syncfs", lambda root: seen.append("sync"))
-
-    def replace(src: str, dst: str) -> None:
-        seen.append(Path(dst).parent.parent.name if dst.endswith(".json") else Path(dst).name)
-        real_replace(src, dst)
-
-    monkeypatch.setattr(store_module.os, "replace", replace)
+    """The worker's pass writes jobs and pods: the counter and the jobs are synced, then renamed in
+    order, then the pods are appended to their log and synced (a job's count lands before the pod
+    that loses its finalizer, and the pods before their containers start), each object once, in its
+    last state of the span."""
+    seen = _record_syncs(monkeypatch)
     store = Store(tmp_path)
     with store.lock(), store.cached():
-        pod = store.create("pods", job("p"))
+        pod = store.create("pods", _pod("p"))
         made = store.create("jobs", job("j"))
         store.update("jobs", dict(made, spec={"round": 1}))
         store.update("jobs", dict(store.must_get("jobs", "default", "j"), spec={"round": 2}))
         store.update("pods", dict(pod, spec={"round": 1}))
-    assert seen == ["sync", "resourceversion", "jobs", "pods"]
+    assert seen == [
+        "fsync resourceversion",
+        "fsync jobs",
+        "rename resourceversion",
+        "rename jobs",
+        "fdatasync pods",
+    ]
     on_disk = json.loads((tmp_path / "jobs" / "default" / "j.json").read_text())["object"]
     assert on_disk["spec"] == {"round": 2}
-    pod_on_disk = json.loads((tmp_path / "pods" / "default" / "p.json").read_text())["object"]
+    lines = (tmp_path / "pods" / "default" / ".log").read_bytes().splitlines()
+    assert len(lines) == 1
+    pod_on_disk = json.loads(lines[0])["object"]
     assert pod_on_disk["spec"] == {"round": 1}
     assert int(pod_on_disk["metadata"]["resourceVersion"]) > int(on_disk["metadata"]["resourceVersion"])
+
+
+# ---------------------------------------------------------------- pods: a log a namespace
+
+
+def _counting_loads(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    from kjob import store as store_module
+
+    parsed: list[bytes] = []
+    real = json.loads
+
+    def loads(data: bytes, *a: object, **k: object) -> object:
+        parsed.append(data)
+        return real(data, *a, **k)
+
+    monkeypatch.setattr(store_module.json, "loads", loads)
+    return parsed
+
+
+def test_one_pod_is_read_from_a_log_of_many_without_parsing_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = _worker_store(tmp_path)
+    with worker.lock(), worker.cached():
+        for i in range(200):
+            worker.create("pods", _pod(f"p{i}", phase="Pending"))
+    for phase in ("Running", "Succeeded"):
+        with worker.lock(), worker.cached():
+            for pod in worker.list("pods"):
+                worker.update("pods", dict(pod, status={"phase": phase}))
+    with worker.lock(), worker.cached():
+        worker.delete("pods", "default", "p3")
+    assert len((tmp_path / "pods" / "default" / ".log").read_bytes().splitlines()) == 601
+    parsed = _counting_loads(monkeypatch)
+    reader = Store(tmp_path)
+    assert reader.must_get("pods", "default", "p17")["status"] == {"phase": "Succeeded"}
+    assert len(parsed) == 1  # its last line only
+    assert Store(tmp_path).get("pods", "default", "p3") is None
+    assert Store(tmp_path).get("pods", "default", "nope") is None
+    assert len(parsed) == 1
+    # A second read from the same log takes it in whole: a process reading many pods reads it once.
+    assert reader.must_get("pods", "default", "p18")["status"] == {"phase": "Succeeded"}
+    assert reader.list("pods") == Store(tmp_path).list("pods")
+
+
+def test_a_pod_line_cut_short_or_of_an_earlier_release_is_read_as_the_whole_log_says(
+    tmp_path: Path,
+) -> None:
+    writer = Store(tmp_path)
+    with writer.lock():
+        writer.create("pods", _pod("a", phase="Pending"))
+        writer.create("pods", _pod("b", phase="Pending"))
+    log = tmp_path / "pods" / "default" / ".log"
+    with log.open("ab") as f:
+        # A line written before log lines named their object, then one a crash cut short.
+        line = json.dumps({"format": 1, "object": _pod("a", phase="Running")}, separators=(",", ":"))
+        f.write(line.encode() + b"\n")
+        f.write(b'{"format":1,"name":"b","object":{"apiVersion":"v1","kind":"Po')
+    assert Store(tmp_path).must_get("pods", "default", "a")["status"] == {"phase": "Running"}
+    assert Store(tmp_path).must_get("pods", "default", "b")["status"] == {"phase": "Pending"}
+    assert [p["status"]["phase"] for p in Store(tmp_path).list("pods")] == ["Running", "Pending"]
 
 
 # ---------------------------------------------------------------- logs (events)
