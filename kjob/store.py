@@ -464,8 +464,8 @@ class Store:
                 path = f"{self.root}/resourceversion"
                 temps.append(("", path, *_write_temp(path, counter, pid, durable=each)))
                 self._rv_unsynced = not each
-            for path, kind, obj in files:
-                temps.append((kind, path, *_write_temp(path, _record(obj), pid, durable=each)))
+            for path, kind, written in files:
+                temps.append((kind, path, *_write_temp(path, _record(written), pid, durable=each)))
             # The renames reach the journal in the order they are made: after a crash, no object is
             # there without the counter that covers its version, and no pod's new line without the
             # job's file written before it. (And a file synced before it is renamed over another is not
