@@ -767,10 +767,23 @@ class Store:
                     os.unlink(f"{directory}/{name}.json")
         self._compact(path, durable=kind not in EPHEMERAL_KINDS)
 
-    def _compact(self, path: str, durable: bool) -> None:
+    def compact_logs(self) -> None:
+        """Rewrite each log this process has read that holds lines no longer live (the worker, as it
+        exits): the commands that read it next parse what lives and nothing else, where a job's pods
+        were written three times each."""
+        self._require_lock()
+        for path in list(self._logs):
+            kind = path[len(self.root) + 1 :].partition("/")[0]
+            try:
+                self._read_log(path)  # what other processes appended since: kept
+            except StoreError:
+                continue
+            self._compact(path, durable=kind not in EPHEMERAL_KINDS, slack=0)
+
+    def _compact(self, path: str, durable: bool, slack: int = LOG_SLACK) -> None:
         """Rewrite a log with only what lives in it, once it is mostly deleted or replaced objects."""
         log = self._logs.get(path)
-        if log is None or log.lines - log.live <= max(LOG_SLACK, log.live):
+        if log is None or log.lines - log.live <= max(slack, log.live if slack else 0):
             return
         live = {name: obj for name, obj in log.objects.items() if obj is not None}
         data = b"".join(_log_record(name, obj) + b"\n" for name, obj in live.items())

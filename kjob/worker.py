@@ -328,6 +328,8 @@ class Worker:
                         self.idle_since = self.idle_since or time.time()
                         self.wake_at(self.idle_since + LINGER)
                     else:
+                        with contextlib.suppress(StoreError):
+                            self.store.compact_logs()
                         # Give up the singleton lock while still holding the store lock, so a CLI
                         # that writes next finds no worker and starts a fresh one.
                         self.release()

@@ -182,42 +182,48 @@ def test_a_lost_container_result_ends_as_container_status_unknown(kjob_proc, hom
 # ---------------------------------------------------------------- the store
 
 
-def _writer(home: str) -> None:
+# A job is a file replaced whole; a pod, a line appended to its namespace's log (smaller: many are kept).
+_PADDING = {"jobs": 50_000, "pods": 5_000}
+
+
+def _writer(home: str, kind: str) -> None:
     store = Store(home)
     n = 0
     while True:
         n += 1
         with store.lock():
-            obj = store.get("jobs", "default", "torn") or {
-                "apiVersion": "batch/v1",
-                "kind": "Job",
+            obj = store.get(kind, "default", "torn") or {
+                "apiVersion": "batch/v1" if kind == "jobs" else "v1",
+                "kind": "Job" if kind == "jobs" else "Pod",
                 "metadata": {"name": "torn", "namespace": "default"},
             }
-            obj["spec"] = {"version": n, "padding": "x" * (50_000 + n % 997)}
+            obj["spec"] = {"version": n, "padding": "x" * (_PADDING[kind] + n % 997)}
             if "resourceVersion" in obj["metadata"]:
-                store.update("jobs", obj)
+                store.update(kind, obj)
             else:
-                store.create("jobs", obj)
+                store.create(kind, obj)
 
 
-def test_interrupted_writes_leave_old_or_new_never_torn(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["jobs", "pods"])
+def test_interrupted_writes_leave_old_or_new_never_torn(tmp_path: Path, kind: str) -> None:
     import multiprocessing
 
     home = str(tmp_path / "store")
     ctx = multiprocessing.get_context("fork")
     last = 0
     for _ in range(40):
-        proc = ctx.Process(target=_writer, args=(home,))
+        proc = ctx.Process(target=_writer, args=(home, kind))
         proc.start()
         time.sleep(random.uniform(0.005, 0.05))
         os.kill(proc.pid, signal.SIGKILL)
         proc.join()
-        obj = Store(home).get("jobs", "default", "torn")
-        if obj is None:
-            continue
-        assert len(obj["spec"]["padding"]) == 50_000 + obj["spec"]["version"] % 997  # whole, never torn
-        assert int(obj["metadata"]["resourceVersion"]) >= last  # never back, even after a crash
-        last = int(obj["metadata"]["resourceVersion"])
+        for obj in (Store(home).get(kind, "default", "torn"), *Store(home).list(kind)):
+            if obj is None:
+                continue
+            padding = _PADDING[kind] + obj["spec"]["version"] % 997
+            assert len(obj["spec"]["padding"]) == padding  # whole, never torn
+            assert int(obj["metadata"]["resourceVersion"]) >= last  # never back, even after a crash
+            last = int(obj["metadata"]["resourceVersion"])
     assert Store(home).corrupt == []
 
 
@@ -371,3 +377,17 @@ def test_state_files_are_private(kjob_proc, home: Path) -> None:
             or path.name in ("store.lock", "worker.log", "resourceversion")
         ):
             assert mode & 0o077 == 0, path
+
+
+def test_a_worker_leaves_each_log_with_only_what_lives_in_it(kjob_proc, home: Path) -> None:
+    """A pod is written three times or so as it runs; once the worker is done, the commands that read
+    the pods' log parse each pod once."""
+    kjob_proc("create", "-f", "-", input=job_manifest("three", "true", completions=3, parallelism=3))
+    r = kjob_proc("wait", "--for=condition=complete", "job/three", "--timeout=60s")
+    assert r.exit_code == 0, r.stderr
+    wait_until(lambda: _no_worker(home), timeout=30)
+    lines = (home / "pods" / "default" / ".log").read_bytes().splitlines()
+    assert sorted(json.loads(line)["name"] for line in lines) == sorted(
+        p["metadata"]["name"] for p in Store(home).list("pods")
+    )
+    assert len(lines) == 3

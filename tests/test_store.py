@@ -638,6 +638,28 @@ def test_a_pod_line_cut_short_or_of_an_earlier_release_is_read_as_the_whole_log_
     assert [p["status"]["phase"] for p in Store(tmp_path).list("pods")] == ["Running", "Pending"]
 
 
+def test_compacting_the_logs_leaves_only_what_lives_and_keeps_what_others_wrote(tmp_path: Path) -> None:
+    worker = _worker_store(tmp_path)
+    with worker.lock(), worker.cached():
+        for name in ("a", "b", "c"):
+            worker.create("pods", _pod(name, phase="Pending"))
+    with worker.lock(), worker.cached():
+        for pod in worker.list("pods"):
+            worker.update("pods", dict(pod, status={"phase": "Succeeded"}))
+        worker.delete("pods", "default", "c")
+    other = Store(tmp_path)
+    with other.lock():
+        other.create("pods", _pod("d"))  # after the worker last read the log
+    log = tmp_path / "pods" / "default" / ".log"
+    assert len(log.read_bytes().splitlines()) == 7  # a span writes each object once: c, deleted
+    before = Store(tmp_path).list("pods")
+    with worker.lock():
+        worker.compact_logs()
+    assert len(log.read_bytes().splitlines()) == 3
+    assert Store(tmp_path).list("pods") == before
+    assert _names(before) == [("default", "a"), ("default", "b"), ("default", "d")]
+
+
 # ---------------------------------------------------------------- logs (events)
 
 
