@@ -778,12 +778,16 @@ class Store:
                 self._read_log(path)  # what other processes appended since: kept
             except StoreError:
                 continue
-            self._compact(path, durable=kind not in EPHEMERAL_KINDS, slack=0)
+            self._compact(path, durable=kind not in EPHEMERAL_KINDS, eager=True)
 
-    def _compact(self, path: str, durable: bool, slack: int = LOG_SLACK) -> None:
-        """Rewrite a log with only what lives in it, once it is mostly deleted or replaced objects."""
+    def _compact(self, path: str, durable: bool, eager: bool = False) -> None:
+        """Rewrite a log with only what lives in it: once it is mostly deleted or replaced objects, or
+        (eager) once any of its lines is."""
         log = self._logs.get(path)
-        if log is None or log.lines - log.live <= max(slack, log.live if slack else 0):
+        if log is None:
+            return
+        dead = log.lines - log.live
+        if not dead or (not eager and dead <= max(LOG_SLACK, log.live)):
             return
         live = {name: obj for name, obj in log.objects.items() if obj is not None}
         data = b"".join(_log_record(name, obj) + b"\n" for name, obj in live.items())

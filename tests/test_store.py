@@ -660,6 +660,31 @@ def test_compacting_the_logs_leaves_only_what_lives_and_keeps_what_others_wrote(
     assert _names(before) == [("default", "a"), ("default", "b"), ("default", "d")]
 
 
+def test_a_log_of_many_live_objects_is_rewritten_only_once_more_lines_are_dead_than_live(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kjob import store as store_module
+
+    monkeypatch.setattr(store_module, "LOG_SLACK", 10)
+    writer = Store(tmp_path)
+    log = tmp_path / "pods" / "default" / ".log"
+
+    def update(names: range) -> None:
+        with writer.lock(), writer.cached():
+            for i in names:
+                pod = writer.must_get("pods", "default", f"p{i}")
+                writer.update("pods", dict(pod, status={"phase": "Succeeded"}))
+
+    with writer.lock(), writer.cached():
+        for i in range(50):
+            writer.create("pods", _pod(f"p{i}"))
+    update(range(50))  # 50 dead lines, 50 live: past the slack, not past what lives
+    assert log.read_bytes().count(b"\n") == 100
+    update(range(1))
+    assert log.read_bytes().count(b"\n") == 50
+    assert [p["status"]["phase"] for p in Store(tmp_path).list("pods")] == ["Succeeded"] * 50
+
+
 # ---------------------------------------------------------------- logs (events)
 
 
