@@ -813,6 +813,10 @@ class Store:
             return None
         return self._load(self._path(kind, namespace, name))
 
+    def written(self, kind: str) -> builtins.list[Obj]:
+        """The objects of a kind written (created or replaced) so far in this cached span."""
+        return [obj for k, obj in self._pending.values() if k == kind and obj is not None]
+
     def current(self, kind: str, objs: Iterable[Obj]) -> builtins.list[Obj]:
         """`objs` as they are now: as written since they were read, and without those deleted. In a
         cached span, one dictionary lookup each instead of a get() (the worker asks it of every pod

@@ -468,3 +468,128 @@ def _one_pass(store: Store) -> None:
             worker.run_pass()
     finally:
         worker.release()
+
+
+def _counted_pods(home: Path, count: int) -> tuple[Store, dict]:  # type: ignore[type-arg]
+    """A finished job and its pods, each succeeded and counted (no tracking finalizer left): what a
+    pass leaves alone unless the job goes."""
+    from kjob import controller, manifest, objects
+
+    now = objects.now()
+    job = manifest.prepare_job(
+        json.loads(json.dumps(__import__("yaml").safe_load(job_manifest("j", "true", completions=count)))),
+        "default",
+        now - 30,
+    )
+    pods = [controller.new_pod(job, now - 30, None) for _ in range(count)]
+    for pod in pods:
+        pod["metadata"].pop("finalizers", None)
+        pod["spec"]["nodeName"] = "node"
+        pod["status"] = {
+            "phase": "Succeeded",
+            "containerStatuses": [
+                {
+                    "name": "c",
+                    "state": {"terminated": {"exitCode": 0, "finishedAt": objects.format_time(now - 5)}},
+                }
+            ],
+        }
+    job["status"] = {"startTime": objects.format_time(now - 30), "succeeded": count}
+    store = Store(home)
+    store.remember_reads()  # as the worker's own store does
+    with store.lock():
+        store.create("jobs", job)
+        for pod in pods:
+            store.create("pods", pod)
+    return store, job
+
+
+def _passes(worker, store: Store, until, most: int = 20) -> None:  # type: ignore[no-untyped-def]
+    """Passes of one worker, as its loop makes them, until `until()` holds."""
+    for _ in range(most):
+        with store.lock(), store.cached():
+            worker.run_pass()
+        if until():
+            return
+    raise AssertionError(f"still not so after {most} passes")
+
+
+def test_counted_pods_of_a_job_deleted_by_another_process_are_collected(home: Path) -> None:
+    """A pass looks only at pods it has business with, but a counted pod whose job has gone is one."""
+    from kjob.worker import Worker
+
+    store, _ = _counted_pods(home, 3)
+    worker = Worker(store)
+    assert worker.acquire()
+    try:
+        _passes(worker, store, lambda: not worker.removed)  # the first pass looks at everything
+        other = Store(home)
+        with other.lock():
+            other.delete("jobs", "default", "j")  # `kjob delete job j`, background cascade
+        _passes(worker, store, lambda: Store(home).list("pods") == [])
+    finally:
+        worker.release()
+
+
+def test_pods_the_worker_changed_in_place_are_looked_at_anew(home: Path) -> None:
+    """Foreground deletion marks the job's pods deleted in place: the next pass must not take them for
+    the finished pods they were, or they are never removed and the job stays."""
+    from kjob.worker import Worker
+
+    store, _ = _counted_pods(home, 3)
+    worker = Worker(store)
+    assert worker.acquire()
+    try:
+        _passes(worker, store, lambda: not worker.removed)
+        other = Store(home)
+        with other.lock():
+            job = other.must_get("jobs", "default", "j")
+            job["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+            job["metadata"]["finalizers"] = ["foregroundDeletion"]
+            other.update("jobs", job)
+        _passes(worker, store, lambda: Store(home).get("jobs", "default", "j") is None)
+        assert Store(home).list("pods") == []
+    finally:
+        worker.release()
+
+
+def test_a_later_pass_counts_the_back_off_from_the_last_success_too(home: Path) -> None:
+    """As above, but in a pass after the first, which looks only at the pods it has business with
+    unless some pod of a job failed: the counted success must still reach the controller."""
+    from kjob import objects
+    from kjob.worker import Worker
+
+    store, job = _counted_pods(home, 2)
+    now = objects.now()
+    with store.lock():
+        job = store.must_get("jobs", "default", "j")
+        job["spec"]["completions"] = 3
+        job["spec"]["suspend"] = True
+        job["status"].update(succeeded=1, failed=1)
+        store.update("jobs", job)
+        failed, succeeded = store.list("pods")
+        failed["status"]["phase"] = "Failed"
+        failed["status"]["containerStatuses"][0]["state"]["terminated"].update(
+            exitCode=1, finishedAt=objects.format_time(now - 5)
+        )
+        store.update("pods", failed)
+        succeeded["status"]["containerStatuses"][0]["state"]["terminated"]["finishedAt"] = (
+            objects.format_time(now - 2)
+        )
+        store.update("pods", succeeded)
+    worker = Worker(store)
+    assert worker.acquire()
+    try:
+        _passes(worker, store, lambda: not worker.removed)
+        assert len(store.list("pods")) == 2  # suspended: nothing created
+        other = Store(home)
+        with other.lock():
+            job = other.must_get("jobs", "default", "j")
+            job["spec"]["suspend"] = False
+            other.update("jobs", job)
+        with store.lock(), store.cached():
+            worker.run_pass()
+        # The failure (5 s ago) came before the last success (2 s ago): no 10 s back-off, a pod at once.
+        assert len(store.list("pods")) == 3
+    finally:
+        worker.release()
