@@ -543,14 +543,14 @@ class Worker:
         # Unless a pass needs every pod (below), the loop walks the others alone: a job of 5,000 pods
         # listed them all on each of its ~800 passes, ~0.3 us a pod each time, in this loop only.
         uncounted = [seen for seen in seens if not seen.counted]
+        aside: list[_Seen] = []  # the counted pods, left out
         if not (
-            self.removed
-            or len(uncounted) == len(seens)
+            len(uncounted) == len(seens)
             or any(is_deleting(j) for j in jobs)  # foreground deletion: every pod of the job
             or not job_uids.keys() >= set(map(_OWNER, seens)) - {None}  # orphans to collect
             or any(seen.failed for seen in uncounted)  # back-off counts from the last success
         ):
-            seens = uncounted
+            aside, seens = seens, uncounted
         for seen in seens:
             ref, owner = seen.ref, seen.owner
             if ref and ref.get("kind") == "Job" and owner not in job_uids:
@@ -622,7 +622,9 @@ class Worker:
                 changed = True
 
         if self.removed:
-            self._collect_events(job_uids, [*(seen.pod for seen in kept), *created])
+            # Every pod that lives keeps its events, those left out of this pass too.
+            live = [*kept, *(seen for seen in aside if seen.counted)]
+            self._collect_events(job_uids, [*(seen.pod for seen in live), *created])
             self.removed = False
         for message in store.corrupt:
             log(message)

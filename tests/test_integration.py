@@ -593,3 +593,30 @@ def test_a_later_pass_counts_the_back_off_from_the_last_success_too(home: Path) 
         assert len(store.list("pods")) == 3
     finally:
         worker.release()
+
+
+def test_a_pass_that_removes_a_pod_keeps_the_events_of_the_pods_it_left_out(home: Path) -> None:
+    """Events go with the objects they are about, which a pass that removes a pod works out: the
+    counted pods it otherwise leaves alone still live, and keep theirs."""
+    from kjob import objects
+    from kjob.worker import Worker
+
+    store, _ = _counted_pods(home, 2)
+    kept = store.list("pods")[0]
+    lone = json.loads(json.dumps(kept))  # a finished pod of no job, being deleted
+    lone["metadata"].update(name="lone", uid="lone-uid", labels={"app": "other"}, ownerReferences=[])
+    lone["metadata"]["deletionTimestamp"] = objects.format_time(objects.now())
+    worker = Worker(store)
+    assert worker.acquire()
+    try:
+        _passes(worker, store, lambda: not worker.removed)
+        with store.lock(), store.cached():
+            worker.record_event(kept, "Normal", "Started", "Started container c", "kubelet", objects.now())
+        other = Store(home)
+        with other.lock():
+            other.create("pods", lone)
+        _passes(worker, store, lambda: Store(home).get("pods", "default", "lone") is None)
+        uids = [e["involvedObject"]["uid"] for e in Store(home).list("events")]
+        assert kept["metadata"]["uid"] in uids
+    finally:
+        worker.release()
