@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from kjob.objects import Obj, clone, format_time, is_deleting, meta, name_of, namespace_of, parse_time, uid_of
+from kjob.objects import Obj, format_time, is_deleting, meta, name_of, namespace_of, parse_time, uid_of
 from kjob.runtime import RunState
 
 LOOPBACK = "127.0.0.1"
@@ -102,7 +102,10 @@ def sync_pod(
     """One kubelet pass over a pod. `stopping` names the containers already told to stop;
     `backoff_scale` shortens CrashLoopBackOff for tests (KJOB_BACKOFF_SCALE)."""
     spec = pod.get("spec") or {}
-    status: Obj = clone(pod.get("status") or {})
+    # The pod is left as it is (the caller tells a change by comparing): the status and each container
+    # status are copied before any of their keys is set, and nothing deeper is ever changed in place,
+    # only replaced. (A deep copy of the status cost ~16 us, a third of a sync that changes nothing.)
+    status: Obj = dict(pod.get("status") or {})
     result = PodSync(status=status, backoff_scale=backoff_scale)
     stopping = stopping if stopping is not None else set()
     if status.get("phase") in ("Succeeded", "Failed"):
@@ -183,7 +186,9 @@ def _statuses(status: Obj, key: str, containers: list[Obj], pod: Obj, now: float
     )
     for c in containers:
         cs = existing.get(c.get("name"))
-        if cs is None:
+        if cs is not None:
+            cs = dict(cs)  # see sync_pod
+        else:
             cs = {
                 "name": c.get("name"),
                 "image": c.get("image", ""),

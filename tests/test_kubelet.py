@@ -67,7 +67,9 @@ class Runs:
 
 
 def step(pod: dict[str, Any], runs: Runs, now: float) -> kubelet.PodSync:
+    before = copy.deepcopy(pod)
     result = sync_pod(pod, runs, now, "node-1")
+    assert pod == before, "sync_pod changed the pod it was given"  # the worker compares the two
     pod["status"] = result.status
     if result.node_name:
         pod["spec"]["nodeName"] = result.node_name
