@@ -597,6 +597,10 @@ class Host:
             _, _, exit_file, _ = _paths(run.spec.run_dir, run.spec.key)
             try:
                 _write_record(exit_file, record)
+            except FileNotFoundError:
+                # Its run directory is gone, with its pod (deleted) or the whole state directory: no
+                # one is left to tell, and trying again would keep this process for ten minutes.
+                continue
             except OSError:
                 # A full disk must not lose the result: keep trying while the container's exit is the
                 # only news.

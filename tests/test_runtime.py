@@ -229,3 +229,30 @@ def test_a_half_written_record_reads_as_not_written_yet(
     with pytest.raises(OSError):
         runtime._write_record(str(run_dir / "c.0.pid"), {"pid": 1})
     assert not (run_dir / "c.0.pid").exists()
+
+
+def test_an_exit_record_whose_run_directory_is_gone_is_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run directory goes with its pod, or with the whole state directory: the exit record has no
+    one left to tell and is not tried again for ten minutes, as one that meets a full disk is."""
+    from types import SimpleNamespace
+
+    from kjob import runtime
+
+    def host(run_dir: Path) -> SimpleNamespace:
+        run = SimpleNamespace(spec=SimpleNamespace(run_dir=str(run_dir), key="c.0", notify="sock"))
+        return SimpleNamespace(records=[(run, {"exitCode": 0}, 0)], retry_at=0.0, notices=set())
+
+    gone = host(tmp_path / "gone")
+    runtime.Host._write_records(gone)  # type: ignore[arg-type]
+    assert gone.records == [] and gone.notices == set()
+
+    def full(fd: int, data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(runtime, "write_all", full)
+    (tmp_path / "run").mkdir()
+    stuck = host(tmp_path / "run")
+    runtime.Host._write_records(stuck)  # type: ignore[arg-type]
+    assert [tries for _, _, tries in stuck.records] == [1]  # kept, to be tried again
