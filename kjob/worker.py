@@ -46,6 +46,10 @@ WATCH_DIR = "watch"
 LOG_NAME = "worker.log"
 FOREGROUND = "foregroundDeletion"
 STORE_RETRY = 1.0
+# How often a worker waiting on running containers looks whether its state directory is still the one
+# it locked: one removed and made again (`rm -rf ~/.kjob`, then kjob again) has a worker of its own,
+# and no command can reach this one any more (its socket went with the directory).
+HOME_CHECK = 2.0
 BATCH_DELAY = 0.005
 # Passes in a row while each one still changes something, before the loop sleeps again.
 MAX_PASSES = 20
@@ -243,6 +247,7 @@ class Worker:
         self.turn = 0  # the launcher asked next
         self.created: list[Obj] = []  # pods the job controller created in this pass
         self.idle_since: float | None = None  # when the last pass found no work
+        self.gone = False  # its state directory was removed (see _home_gone)
         self.last_change = 0.0  # time.monotonic() at the end of the last pass that changed something
         # Tests shorten Kubernetes' back-off delays (10 s doubling) with this one setting.
         self.backoff_scale = float(os.environ.get("KJOB_BACKOFF_SCALE", "1") or 1)
@@ -262,6 +267,19 @@ class Worker:
         os.write(fd, f"{os.getpid()}\n".encode())
         self.lock_fd = fd
         return True
+
+    def _home_gone(self) -> bool:
+        """Whether the state directory was removed, or removed and made again: its lock file is not
+        the one this worker holds (or, driven pass by pass without the lock, not there at all)."""
+        path = self.store.home / LOCK_NAME
+        try:
+            st = os.stat(path)
+        except OSError:
+            return True
+        if self.lock_fd is None:
+            return False
+        held = os.fstat(self.lock_fd)
+        return (st.st_dev, st.st_ino) != (held.st_dev, held.st_ino)
 
     def release(self) -> None:
         for launcher in self.launchers:
@@ -302,11 +320,15 @@ class Worker:
                     break
         finally:
             self.release()
-        log(f"worker {os.getpid()} exiting: no work left")
+        why = "its state directory was removed" if self.gone else "no work left"
+        log(f"worker {os.getpid()} exiting: {why}")
         return 0
 
     def cycle(self) -> bool:
         """One wake-up: passes until nothing changes, then sleep. True when the worker should exit."""
+        if self.lock_fd is not None and self._home_gone():
+            self.gone = True
+            return True  # its launchers see it go, and end once their runs have
         pause = self.retry_at - time.time()
         if pause > 0:
             # After a failed pass (a full disk), nudges do not bring the next try any closer.
@@ -361,7 +383,12 @@ class Worker:
         return False
 
     def wait(self, timeout: float | None) -> None:
-        ready = self.selector.select(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready = self.selector.select(HOME_CHECK if left is None else min(left, HOME_CHECK))
+            if ready or (left is not None and left <= HOME_CHECK) or self._home_gone():
+                break
         pause = self.last_change + BATCH_DELAY - time.monotonic()
         if ready and pause > 0:
             # Gather what else happens in the next moments into the same pass (the real controller
@@ -503,7 +530,7 @@ class Worker:
         now = time.time()
         store = self.store
         self.starts = {}  # processes' start times, looked at once a pass
-        if not (store.home / LOCK_NAME).exists():
+        if self._home_gone():
             return False, False  # the state directory was removed under us: nothing left to keep
         store.corrupt.clear()
         jobs = store.list("jobs")

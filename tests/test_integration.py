@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -620,3 +621,25 @@ def test_a_pass_that_removes_a_pod_keeps_the_events_of_the_pods_it_left_out(home
         assert kept["metadata"]["uid"] in uids
     finally:
         worker.release()
+
+
+@pytest.mark.parametrize("made_again", [False, True])
+def test_a_worker_whose_state_directory_is_removed_exits(kjob_proc, home: Path, made_again: bool) -> None:
+    """`rm -rf ~/.kjob` under a running job: its worker can no longer be reached (its socket went
+    with the directory) and must not stay, nor act on a directory made again, which has its own."""
+    kjob_proc("create", "-f", "-", input=job_manifest("keep", "sleep 300"))
+    wait_until(lambda: "Running" in kjob_proc("get", "pods").stdout)
+    old = worker_pid(home)
+    assert old is not None
+    shutil.rmtree(home)
+    if made_again:
+        kjob_proc("create", "-f", "-", input=job_manifest("other", "true"))
+        kjob_proc("wait", "--for=condition=complete", "job/other", "--timeout=20s")
+        assert worker_pid(home) != old
+    wait_until(lambda: not Path(f"/proc/{old}").exists() or _zombie(old), timeout=10)
+
+
+def _zombie(pid: int) -> bool:
+    with contextlib.suppress(OSError):
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0] == "Z"
+    return True
