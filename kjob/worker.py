@@ -285,8 +285,9 @@ class Worker:
         for launcher in self.launchers:
             launcher.close()
         if self.sock is not None:
-            with contextlib.suppress(OSError):
-                (self.store.home / SOCKET_NAME).unlink()
+            if not self._home_gone():  # else the socket there is another worker's
+                with contextlib.suppress(OSError):
+                    (self.store.home / SOCKET_NAME).unlink()
             self.sock.close()
             self.sock = None
         if self.lock_fd is not None:
