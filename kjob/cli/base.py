@@ -384,9 +384,7 @@ def run(argv: list[str] | None = None, prog_name: str = "kjob", stdin: IO[str] |
         if not e.message.endswith("requires an argument."):
             err(f"error: {e.format_message()}")
             return 1
-        name = e.option_name
-        what = name if name.startswith("--") else f"{name[1:2]!r} in {name}"
-        err(f"Error: flag needs an argument: {what}")
+        err(f"Error: flag needs an argument: {_flag_words(e.option_name)}")
         # Click's parser raises this one without its context: the command is found from the words.
         words = sys.argv[1:] if argv is None else argv
         typed = _subcommand(e) if e.ctx is not None else _typed_command(words)
@@ -444,4 +442,9 @@ def _unknown_flag(name: str) -> str:
     """pflag's message for a flag the command does not have."""
     if name.startswith("--"):
         return f"unknown flag: {name}"
-    return f"unknown shorthand flag: {name[1:2]!r} in {name}"
+    return f"unknown shorthand flag: {_flag_words(name)}"
+
+
+def _flag_words(name: str) -> str:
+    """A flag as pflag names it in an error: `--output` as it is, a shorthand as `'o' in -o`."""
+    return name if name.startswith("--") else f"{name[1:2]!r} in {name}"
