@@ -70,11 +70,18 @@ class RunState:
 
 
 def _paths(run_dir: Path | str, key: str) -> tuple[str, str, str, str]:
-    """The run's launch marker, pid, exit and stop files. The marker is the index of the run's log
-    (`<key>.log`, beside it): made when the run is claimed, it costs no file of its own."""
+    """The run's launch marker, record and stop files. The marker is the index of the run's log
+    (`<key>.log`, beside it): made when the run is claimed, it costs no file of its own. The record
+    holds a line when the run starts and a line when it ends: one file a run, where each took a file
+    of its own (see _LEGACY_RECORDS)."""
     # Strings, not Paths: the launcher builds these for every run it starts and ends.
     base = f"{run_dir}/{key}"
-    return f"{base}.index", f"{base}.pid", f"{base}.exit", f"{base}.stop"
+    return f"{base}.index", f"{base}.run", f"{base}.stop", base
+
+
+# Where a kjob before the run record wrote a run's start and its end, a file each: a run it launched may
+# still be running under this one's worker.
+_LEGACY_RECORDS = (".pid", ".exit")
 
 
 def _write_json(path: str, data: dict[str, Any], durable: bool = True) -> None:
@@ -92,25 +99,57 @@ def _write_json(path: str, data: dict[str, Any], durable: bool = True) -> None:
     os.replace(tmp, path)
 
 
-def _write_record(path: str, data: dict[str, Any]) -> None:
-    """Write a run's pid or exit record, which its host writes once: in place, no temp file renamed
-    over it (two fewer inodes made and freed a run). A reader that meets it half-written reads no JSON
-    object (a truncated one never parses) and takes it as not written yet, as before it existed. Not
-    synced: see Host._write_records."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+def _append_record(path: str, data: dict[str, Any]) -> None:
+    """Add a line to a run's record (see _paths): its host writes one when the run starts and one when
+    it ends. A reader that meets a line half-written takes it as not written yet (a line counts once
+    its newline is there), and a write that fails leaves the file as it was. Not synced: see
+    Host._write_records."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
     try:
-        write_all(fd, json.dumps(data).encode())
-    except OSError:
+        size = os.fstat(fd).st_size
+        try:
+            write_all(fd, json.dumps(data).encode() + b"\n")
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)  # a retry on a full disk starts on a line of its own
+            raise
+    finally:
         os.close(fd)
-        with contextlib.suppress(OSError):
-            os.unlink(path)  # a retry on a full disk starts again; meanwhile there is none
-        raise
-    os.close(fd)
+
+
+def _read_record(path: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None] | None:
+    """A run's record as (start, exit), each None until its line is written whole; None if the run
+    has no record file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        chunks = [os.read(fd, 65536)]
+        while chunks[-1]:
+            chunks.append(os.read(fd, 65536))
+    except OSError:
+        return None, None
+    finally:
+        os.close(fd)
+    start = end = None
+    for line in b"".join(chunks).split(b"\n")[:-1]:  # the last piece has no newline yet
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        if "exitCode" in data:
+            end = data
+        else:
+            start = data
+    return start, end
 
 
 def _read_json(path: Path | str) -> dict[str, Any] | None:
-    # os.open and one read: no buffered file object for a file of a few hundred bytes (the worker
-    # reads two of these for every running container on every pass).
+    # os.open and one read: no buffered file object for a file of a few hundred bytes (a stop asked
+    # for, or a run recorded by an earlier kjob, read on every pass while it runs).
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
@@ -146,23 +185,28 @@ def read_state(
 ) -> RunState:
     """`starts`: the start times of processes already looked at (one pass of the worker looks at the
     launcher for every container it hosts)."""
-    marker, pid_file, exit_file, _ = _paths(run_dir, f"{container}.{attempt}")
-    pid_data = _read_json(pid_file) or {}
-    # Whether the shim lives is seen before its exit record is read: a shim writes the record before
-    # it exits, so a shim seen gone with no record afterwards has truly lost its container's result.
-    # (Read the other way round, a shim ending between the two reads would look lost.)
-    alive = _alive(pid_data.get("shim"), pid_data.get("shimStart"), starts)
-    exit_data = _read_json(exit_file)
+    marker, record_file, _, base = _paths(run_dir, f"{container}.{attempt}")
+    record = _read_record(record_file)
+    if record is None:
+        pid_data, exit_data, alive = _read_legacy(base, starts)
+    else:
+        pid_data, exit_data = record[0] or {}, record[1]
+        alive = _alive(pid_data.get("shim"), pid_data.get("shimStart"), starts)
+        if exit_data is None and not alive:
+            # A host writes the end before it exits: one seen gone, with no end read before, may have
+            # written it since. Read again, the end is there or truly lost.
+            exit_data = (_read_record(record_file) or (None, None))[1]
     launched_at: float | None = None
-    # The second: the marker of a run claimed by an earlier kjob.
-    for path in (marker, f"{marker.removesuffix('.index')}.launch"):
-        try:
-            launched_at = os.stat(path).st_mtime
-            break
-        except OSError:
-            pass
+    if record is None or not (pid_data or exit_data):
+        # The second: the marker of a run claimed by an earlier kjob.
+        for path in (marker, f"{base}.launch"):
+            try:
+                launched_at = os.stat(path).st_mtime
+                break
+            except OSError:
+                pass
     return RunState(
-        launched=launched_at is not None,
+        launched=launched_at is not None or bool(pid_data or exit_data),
         launched_at=launched_at,
         shim_pid=pid_data.get("shim"),
         shim_start=pid_data.get("shimStart"),
@@ -173,6 +217,30 @@ def read_state(
         alive=alive,
         shared=bool(pid_data.get("shared")),
     )
+
+
+def _read_legacy(
+    base: str, starts: dict[int, int | None] | None
+) -> tuple[dict[str, Any], dict[str, Any] | None, bool]:
+    """A run's start and end as an earlier kjob's host writes them (see _LEGACY_RECORDS), and whether
+    that host lives."""
+    pid_data = _read_json(base + _LEGACY_RECORDS[0]) or {}
+    # Whether the host lives is seen before its exit record is read: a host writes the record before
+    # it exits, so one seen gone with no record afterwards has truly lost its container's result.
+    # (Read the other way round, a host ending between the two reads would look lost.)
+    alive = _alive(pid_data.get("shim"), pid_data.get("shimStart"), starts)
+    return pid_data, _read_json(base + _LEGACY_RECORDS[1]), alive
+
+
+def run_keys(run_dir: Path) -> list[tuple[str, int]]:
+    """The runs of a pod's run directory that started, as (container, attempt)."""
+    keys = set()
+    for suffix in (".run", *_LEGACY_RECORDS[:1]):
+        for path in run_dir.glob(f"*{suffix}"):
+            container, _, attempt = path.stem.rpartition(".")
+            if attempt.isdigit():
+                keys.add((container, int(attempt)))
+    return sorted(keys)
 
 
 def shim_alive(state: RunState) -> bool:
@@ -227,9 +295,10 @@ def _run_shim(spec: RunSpec, placement: Any = None) -> NoReturn:
     except BaseException:
         code = 1
         with contextlib.suppress(BaseException):
-            _, _pid_file, exit_file, _ = _paths(spec.run_dir, spec.key)
-            if _read_json(exit_file) is None:
-                _write_json(exit_file, _exit_record(128, None, "StartError", "kjob shim failed", time.time()))
+            _, record_file, _, _ = _paths(spec.run_dir, spec.key)
+            if ((_read_record(record_file) or (None, None))[1]) is None:
+                failed = _exit_record(128, None, "StartError", "kjob shim failed", time.time())
+                _append_record(record_file, failed)
     os._exit(code)
 
 
@@ -594,9 +663,9 @@ class Host:
             return
         batch, self.records = self.records, []
         for run, record, tries in batch:
-            _, _, exit_file, _ = _paths(run.spec.run_dir, run.spec.key)
+            _, record_file, _, _ = _paths(run.spec.run_dir, run.spec.key)
             try:
-                _write_record(exit_file, record)
+                _append_record(record_file, record)
             except FileNotFoundError:
                 # Its run directory is gone, with its pod (deleted) or the whole state directory: no
                 # one is left to tell, and trying again would keep this process for ten minutes.
@@ -769,12 +838,12 @@ class Run:
             os.set_blocking(fd, False)
             host.selector.register(fd, selectors.EVENT_READ, self)
         placement = self.placement
-        _, pid_file, _, _ = _paths(spec.run_dir, spec.key)
+        _, record_file, _, _ = _paths(spec.run_dir, spec.key)
         # Not writing it (a full disk) leaves the run looking lost after a while: the kubelet then
         # kills it and says so, as it does of a container it cannot find.
         with contextlib.suppress(OSError):
-            _write_record(
-                pid_file,
+            _append_record(
+                record_file,
                 {
                     "shim": host.pid,
                     "shimStart": host.start,
@@ -806,7 +875,7 @@ class Run:
 
     def asked_grace(self) -> float | None:
         """The grace period of the stop asked for this run (its stop file), or None if none was."""
-        _, _, _, stop_file = _paths(self.spec.run_dir, self.spec.key)
+        _, _, stop_file, _ = _paths(self.spec.run_dir, self.spec.key)
         data = _read_json(stop_file)
         if data is None:
             return None
@@ -1028,7 +1097,7 @@ def request_stop(run_dir: Path | str, container: str, attempt: int, grace: float
     state = read_state(run_dir, container, attempt)
     if state.exit is not None or not shim_alive(state):
         return False
-    _, _, _, stop_file = _paths(run_dir, f"{container}.{attempt}")
+    _, _, stop_file, _ = _paths(run_dir, f"{container}.{attempt}")
     with contextlib.suppress(OSError):
         _write_json(stop_file, {"grace": grace}, durable=False)  # read by a live shim only
     try:

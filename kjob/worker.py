@@ -840,10 +840,8 @@ class Worker:
 
         # Whatever run of the pod is somehow still alive goes with it.
         run_dir = self.store.run_dir / uid_of(pod)
-        for pid_file in run_dir.glob("*.pid"):
-            container, _, attempt = pid_file.stem.rpartition(".")
-            if attempt.isdigit():
-                runtime.request_stop(run_dir, container, int(attempt), 0.0)
+        for container, attempt in runtime.run_keys(run_dir):
+            runtime.request_stop(run_dir, container, attempt, 0.0)
         self.store.delete("pods", namespace_of(pod), name_of(pod))
         shutil.rmtree(self.store.run_dir / uid_of(pod), ignore_errors=True)
         shutil.rmtree(pod_log_dir(self.store, pod), ignore_errors=True)

@@ -162,8 +162,8 @@ def test_worker_killed_again_and_again_changes_no_outcome(
 def test_a_lost_container_result_ends_as_container_status_unknown(kjob_proc, home: Path) -> None:
     kjob_proc("create", "-f", "-", input=job_manifest("lost", "sleep 300", backoffLimit=0))
     wait_until(lambda: "Running" in kjob_proc("get", "pods").stdout)
-    pid_file = next((home / "run").glob("*/c.0.pid"))
-    shim = json.loads(pid_file.read_text())
+    record = next((home / "run").glob("*/c.0.run"))
+    shim = json.loads(record.read_text().splitlines()[0])
     container = shim["pid"]
     os.kill(shim["shim"], signal.SIGKILL)  # the result can no longer be recorded
     wait_until(lambda: finished(job_status(kjob_proc, "lost")) == "Failed", timeout=30)

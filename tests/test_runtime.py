@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,8 +190,10 @@ def test_the_log_index_is_the_launch_marker(tmp_path: Path) -> None:
     )
     reap(launch(s))
     assert wait_exit(s)["exitCode"] == 0
-    # Claimed, logged and recorded in four files, no directory of the log's own.
-    assert sorted(p.name for p in run_dir.iterdir()) == ["c.0.exit", "c.0.index", "c.0.log", "c.0.pid"]
+    # Claimed, logged and recorded in three files, no directory of the log's own.
+    assert sorted(p.name for p in run_dir.iterdir()) == ["c.0.index", "c.0.log", "c.0.run"]
+    start, end = (json.loads(line) for line in (run_dir / "c.0.run").read_text().splitlines())
+    assert start["pid"] > 0 and start["shim"] > 0 and end["exitCode"] == 0
     assert (run_dir / "c.0.log").read_bytes() == b"hi\n"
     assert read_state(s.run_dir, "c", 0).launched
     assert launch(s) is None  # the index marks it launched
@@ -206,19 +210,24 @@ def test_a_run_claimed_by_an_earlier_kjob_reads_as_launched(tmp_path: Path) -> N
 def test_a_half_written_record_reads_as_not_written_yet(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A host writes a run's pid and exit records in place, once each: a reader that meets one
-    half-written takes it as not there yet, and a write that fails leaves none behind."""
+    """A host adds a line to a run's record when the run starts and one when it ends: a reader that
+    meets a line half-written takes it as not there yet, and a write that fails leaves none behind."""
     from kjob import runtime
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     (run_dir / "c.0.index").touch()
+    start = {"shim": os.getpid(), "shimStart": runtime.process_start_time(os.getpid()), "pid": 7}
+    runtime._append_record(str(run_dir / "c.0.run"), start)
+    started = (run_dir / "c.0.run").read_text()
     record = runtime._exit_record(3, None, "Error", "", time.time())
-    whole = runtime.json.dumps(record)
+    whole = runtime.json.dumps(record) + "\n"
     for cut in (0, 1, len(whole) // 2, len(whole) - 1):
-        (run_dir / "c.0.exit").write_text(whole[:cut])
-        assert read_state(run_dir, "c", 0).exit is None, cut
-    runtime._write_record(str(run_dir / "c.0.exit"), record)
+        (run_dir / "c.0.run").write_text(started + whole[:cut])
+        state = read_state(run_dir, "c", 0)
+        assert (state.pid, state.alive, state.exit) == (7, True, None), cut
+    (run_dir / "c.0.run").write_text(started)
+    runtime._append_record(str(run_dir / "c.0.run"), record)
     assert read_state(run_dir, "c", 0).exit == record
 
     def full(fd: int, data: bytes) -> None:
@@ -227,8 +236,59 @@ def test_a_half_written_record_reads_as_not_written_yet(
 
     monkeypatch.setattr(runtime, "write_all", full)
     with pytest.raises(OSError):
-        runtime._write_record(str(run_dir / "c.0.pid"), {"pid": 1})
-    assert not (run_dir / "c.0.pid").exists()
+        runtime._append_record(str(run_dir / "c.1.run"), start)
+    assert (run_dir / "c.1.run").read_bytes() == b""
+    with pytest.raises(OSError):
+        runtime._append_record(str(run_dir / "c.0.run"), record)
+    assert (run_dir / "c.0.run").read_text() == started + whole
+
+
+def test_a_run_recorded_by_an_earlier_kjob_reads_as_it_wrote_it(tmp_path: Path) -> None:
+    """A run launched by a kjob from before the run record (its host may outlive it) has its start
+    and its end in a file each."""
+    from kjob import runtime
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "c.0.index").touch()
+    me = {"shim": os.getpid(), "shimStart": runtime.process_start_time(os.getpid()), "pid": 7}
+    (run_dir / "c.0.pid").write_text(json.dumps({**me, "startedAt": 5.0, "shared": True}))
+    state = read_state(run_dir, "c", 0)
+    assert (state.launched, state.pid, state.started_at, state.alive, state.shared) == (
+        True,
+        7,
+        5.0,
+        True,
+        True,
+    )
+    assert state.exit is None
+    record = runtime._exit_record(0, None, "Completed", "", time.time())
+    (run_dir / "c.0.exit").write_text(json.dumps(record))
+    assert read_state(run_dir, "c", 0).exit == record
+    assert runtime.run_keys(run_dir) == [("c", 0)]
+
+
+def test_a_host_seen_gone_is_asked_for_its_end_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host writes a run's end, then exits: a reader that read no end, then found the host gone,
+    reads again before it takes the result as lost."""
+    from kjob import runtime
+
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    path = str(run_dir / "c.0.run")
+    runtime._append_record(path, {"shim": 1, "shimStart": -1, "pid": 7})
+    record = runtime._exit_record(0, None, "Completed", "", time.time())
+    alive = runtime._alive
+
+    def ended_meanwhile(*args: Any) -> bool:
+        if not (run_dir / "ended").exists():
+            (run_dir / "ended").touch()
+            runtime._append_record(path, record)  # between the reader's read and its look at the host
+        return alive(*args)
+
+    monkeypatch.setattr(runtime, "_alive", ended_meanwhile)
+    state = read_state(run_dir, "c", 0)
+    assert (state.alive, state.exit) == (False, record)
 
 
 def test_an_exit_record_whose_run_directory_is_gone_is_dropped(

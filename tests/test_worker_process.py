@@ -408,7 +408,7 @@ def test_a_killed_launcher_is_replaced(kjob_proc, home: Path, monkeypatch: pytes
 
     def hosting() -> int | None:
         runs = (home / "run").iterdir() if (home / "run").exists() else []
-        states = [read_state(d, "c", 0) for d in runs if (d / "c.0.pid").exists()]
+        states = [read_state(d, "c", 0) for d in runs if (d / "c.0.run").exists()]
         return next((s.shim_pid for s in states if s.exit is None and s.shim_pid), None)
 
     first = wait_for("a launcher hosting a run", hosting)
@@ -417,7 +417,7 @@ def test_a_killed_launcher_is_replaced(kjob_proc, home: Path, monkeypatch: pytes
     os.kill(first, signal.SIGKILL)
     done = kjob_proc("wait", "--for=condition=complete", "job/relaunch", "--timeout=60s")
     assert done.exit_code == 0, done.stderr
-    states = [read_state(d, "c", 0) for d in (home / "run").iterdir() if (d / "c.0.pid").exists()]
+    states = [read_state(d, "c", 0) for d in (home / "run").iterdir() if (d / "c.0.run").exists()]
     hosts = {s.shim_pid for s in states}
     if HOSTED:
         # The killed one, the others, and the one started in its place: launchers all, no shims.
