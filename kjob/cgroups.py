@@ -10,7 +10,7 @@ import os
 import re
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 V2_ROOTS = ("/sys/fs/cgroup", "/sys/fs/cgroup/unified")
@@ -77,6 +77,7 @@ class Placement:
     v1: dict[str, str] = field(default_factory=dict)  # controller -> directory
     rlimit_memory: int | None = None
     notes: list[str] = field(default_factory=list)
+    kept: bool = False  # a launcher's, kept for its next run once this one leaves it empty (see kept_name)
 
     def directories(self) -> list[str]:
         return [d for d in (self.v2, *self.v1.values()) if d]
@@ -217,11 +218,56 @@ def _v1(controller: str, run_id: str, placement: Placement) -> bool:
     return False
 
 
-def find(run_id: str) -> Placement:
-    """The cgroups a run was given, found by name (for a run whose host, launcher or shim, is gone)."""
+KEPT = "kept"
+
+
+def kept_name(pid: int, start: int | None, number: int) -> str:
+    """The name of a cgroup a launcher makes for one run and keeps for the next ones: its own pid and
+    start time in it, so that what a launcher no longer alive kept can be told (see sweep)."""
+    return f"{KEPT}.{pid}.{start}.{number}"
+
+
+def empty(placement: Placement) -> bool:
+    """Whether no process is left in the run's v2 cgroup (nor in any below it)."""
+    if placement.v2 is None:
+        return False
+    try:
+        fd = os.open(os.path.join(placement.v2, "cgroup.events"), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        return b"populated 0" in os.read(fd, 4096)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def sweep(alive: Callable[[int, int | None], bool]) -> None:
+    """Remove the empty cgroups that launchers no longer alive kept (one killed cannot remove its own).
+    Those with processes are left to kill_lost_run, which the record of their run leads to."""
+    root = _v2_root()
+    if root is None:
+        return
+    with contextlib.suppress(OSError), os.scandir(os.path.join(root, PARENT)) as entries:
+        for entry in entries:
+            parts = entry.name.split(".")
+            # One with no start time in its name is left alone: its launcher cannot be told dead.
+            if len(parts) != 4 or parts[0] != KEPT or not (parts[1].isdigit() and parts[2].isdigit()):
+                continue
+            if not alive(int(parts[1]), int(parts[2])):
+                with contextlib.suppress(OSError):
+                    os.rmdir(entry.path)
+
+
+def find(run_id: str, kept: str | None = None) -> Placement:
+    """The cgroups a run was given, found by name (for a run whose host, launcher or shim, is gone).
+    `kept`: the name of the launcher's cgroup the run was started in, from the run's record."""
     placement = Placement()
-    for root in V2_ROOTS:
-        directory = os.path.join(root, PARENT, run_id)
+    names = [run_id]
+    if kept and kept.startswith(f"{KEPT}.") and "/" not in kept:
+        names.insert(0, kept)
+    for directory in (os.path.join(root, PARENT, name) for name in names for root in V2_ROOTS):
         if os.path.isdir(directory) and os.path.exists(os.path.join(directory, "cgroup.kill")):
             placement.v2 = directory
             break

@@ -24,6 +24,7 @@ from kjob.store import write_all
 MIN_GRACE_PERIOD = 2.0
 PR_SET_NAME = 15
 EXIT_RECORD_TRIES = 1200  # ten minutes of a full disk
+KEEP_CGROUPS = 32  # empty cgroups a launcher keeps for its next runs, at most
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -67,6 +68,7 @@ class RunState:
     limits: list[str] = field(default_factory=list)  # how the run's resource limits are enforced
     alive: bool | None = None  # whether the run's host lived when the files were read (None: not looked)
     shared: bool = False  # hosted by a launcher among other runs, not by a shim of its own
+    cgroup: str | None = None  # the name of the launcher's kept cgroup it runs in (see cgroups.kept_name)
 
 
 def _paths(run_dir: Path | str, key: str) -> tuple[str, str, str, str]:
@@ -216,6 +218,7 @@ def read_state(
         limits=list(pid_data.get("limits") or []),
         alive=alive,
         shared=bool(pid_data.get("shared")),
+        cgroup=pid_data.get("cgroup"),
     )
 
 
@@ -489,6 +492,8 @@ class Host:
         self.devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         self.cwd = os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)  # where a spawn steps back to
         self.shares: bool | None = None  # whether runs can be started in their cgroup from here
+        self.kept: list[Any] = []  # empty cgroups (cgroups.Placement) kept for the next runs
+        self.made = 0  # cgroups made to keep, for their names
         self.selector = selectors.DefaultSelector()
         # Signals reach the loop through a pipe, so no handler runs in the middle of a write.
         self.wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
@@ -516,6 +521,10 @@ class Host:
             except Exception:  # a bug met by one run must not end every other one
                 _log_exception("container host")
                 time.sleep(0.1)
+        for placement in self.kept:
+            with contextlib.suppress(OSError):
+                os.rmdir(placement.v2)
+        self.kept = []
 
     def _timeout(self) -> float | None:
         deadlines = [r.kill_at for r in self.runs.values() if r.kill_at is not None]
@@ -569,11 +578,41 @@ class Host:
                 return 0
         except OSError:
             return 0  # a full disk, say: unclaimed, the run is asked for again
-        placement = _placement(spec)
+        placement = self._kept_cgroup(spec) or _placement(spec)
         if placement is not None and placement.v2 and placement.rlimit_memory is None and self._shares():
             self.add(spec, placement)
             return self.pid
         return fork_shim(spec, placement)
+
+    def _kept_cgroup(self, spec: RunSpec) -> Any:
+        """The cgroup of a run without limits: one an earlier run left empty, or a new one, kept once
+        this run leaves it empty in turn. Made and removed for each run, a cgroup cost ~0.1 ms of the
+        kernel's, and a process stepping into a new one waits longer than into one that held processes
+        before (~0.6 against ~0.3 ms on average, with a thousand runs a second starting)."""
+        if (spec.limits is not None and spec.limits.any()) or self.dedicated or not self._shares():
+            return None
+        if self.kept:
+            return self.kept.pop()
+        from kjob import cgroups
+
+        self.made += 1
+        try:
+            placement = cgroups.create(cgroups.kept_name(self.pid, self.start, self.made), cgroups.Limits())
+        except Exception:
+            return None
+        placement.kept = placement.v2 is not None
+        return placement
+
+    def keep(self, placement: Any) -> bool:
+        """Keep a run's cgroup for the next run if it is one to keep and nothing lives in it now."""
+        from kjob import cgroups
+
+        if placement is None or not placement.kept or len(self.kept) >= KEEP_CGROUPS:
+            return False
+        if not cgroups.empty(placement):
+            return False
+        self.kept.append(placement)
+        return True
 
     def warm(self) -> None:
         """Do now what the first run would wait for, while the worker makes its first pass: the
@@ -587,6 +626,7 @@ class Host:
 
         if self._shares():
             cgroups.prepare()
+            cgroups.sweep(lambda pid, start: _alive(pid, start))
 
     def _shares(self) -> bool:
         """Whether this process may step into a cgroup and back (checked once), which is how a run
@@ -851,6 +891,7 @@ class Run:
                     "pid": self.pid,
                     "startedAt": self.started,
                     "limits": placement.notes if placement and spec.limits and spec.limits.any() else [],
+                    "cgroup": os.path.basename(placement.v2) if placement and placement.kept else None,
                 },
             )
         host.notices.add(spec.notify)
@@ -897,7 +938,9 @@ class Run:
         # The container ends with its main process: whatever it left behind goes with it.
         from kjob import cgroups
 
-        if host.dedicated or not cgroups.remove_if_empty(self.placement):
+        if not host.dedicated and host.keep(self.placement):
+            self.placement = None  # the next run's now
+        elif host.dedicated or not cgroups.remove_if_empty(self.placement):
             self.kill(signal.SIGKILL, host, group=False)
         self.kill_at = None
         self.drain_until = self.finished + 2.0
@@ -1113,10 +1156,10 @@ def kill_lost_run(run_dir: Path | str, container: str, attempt: int) -> None:
     from kjob import cgroups
 
     run_id = f"{os.path.basename(run_dir)}-{container}-{attempt}"
-    placement = cgroups.find(run_id)
+    state = read_state(run_dir, container, attempt)
+    placement = cgroups.find(run_id, state.cgroup)
     cgroups.kill(placement)
     cgroups.remove(placement)
-    state = read_state(run_dir, container, attempt)
     if state.pid:
         with contextlib.suppress(OSError):
             os.killpg(state.pid, signal.SIGKILL)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -153,3 +154,23 @@ def test_a_run_cgroup_with_limits_is_kept_for_its_oom_record(tmp_path: Path) -> 
     limited = cgroups.Placement(v2=str(tmp_path / "limited"), notes=["memory limit: cgroup v2"])
     assert not cgroups.remove_if_empty(limited)
     assert (tmp_path / "limited").exists()
+
+
+@pytest.mark.skipif(not cgroups.can_enter(), reason="no cgroup v2 to write here")
+def test_a_sweep_removes_the_cgroups_that_dead_launchers_kept() -> None:
+    from kjob.runtime import _alive, process_start_time
+
+    me, start = os.getpid(), process_start_time(os.getpid())
+    assert start is not None
+    # The same pid with another start time: a launcher before this process, long dead.
+    dead = cgroups.create(cgroups.kept_name(me, start - 1, 1), Limits())
+    live = cgroups.create(cgroups.kept_name(me, start, 1), Limits())
+    unknown = cgroups.create(cgroups.kept_name(me, None, 1), Limits())
+    try:
+        assert dead.v2 and live.v2 and unknown.v2
+        cgroups.sweep(lambda pid, started: _alive(pid, started))
+        assert not Path(dead.v2).exists()
+        assert Path(live.v2).exists() and Path(unknown.v2).exists()
+    finally:
+        for placement in (dead, live, unknown):
+            cgroups.remove(placement)

@@ -179,6 +179,25 @@ def test_a_lost_container_result_ends_as_container_status_unknown(kjob_proc, hom
     )
 
 
+@pytest.mark.skipif(not __import__("kjob.cgroups").cgroups.can_enter(), reason="runs have shims here")
+def test_a_lost_run_takes_what_it_left_in_its_cgroup_with_it(kjob_proc, home: Path) -> None:
+    """Its launcher killed, a run's daemon in a session of its own is found through the cgroup its
+    record names (a launcher's kept one), and killed."""
+    script = "setsid sleep 300 & echo $! > daemon.pid; sleep 300"
+    kjob_proc("create", "-f", "-", input=job_manifest("lostdaemon", script, backoffLimit=0))
+    wait_until(
+        lambda: list((home / "run").glob("*/fs/daemon.pid")) and "Running" in kjob_proc("get", "pods").stdout
+    )
+    daemon = int(next((home / "run").glob("*/fs/daemon.pid")).read_text())
+    shim = json.loads(next((home / "run").glob("*/c.0.run")).read_text().splitlines()[0])
+    assert shim["cgroup"]
+    os.kill(shim["shim"], signal.SIGKILL)
+    wait_until(lambda: finished(job_status(kjob_proc, "lostdaemon")) == "Failed", timeout=30)
+    wait_until(
+        lambda: not Path(f"/proc/{daemon}").exists() or "Z" in Path(f"/proc/{daemon}/stat").read_text()
+    )
+
+
 # ---------------------------------------------------------------- the store
 
 

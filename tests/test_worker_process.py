@@ -204,6 +204,40 @@ def test_a_hosted_runs_leftovers_go_with_it(tmp_path: Path, launcher: Launcher) 
 
 
 @hosted_only
+def test_a_launcher_keeps_an_emptied_cgroup_for_its_next_run(tmp_path: Path, launcher: Launcher) -> None:
+    """A run without limits starts in a cgroup its launcher keeps: one an earlier run left empty, not
+    one made and removed for each run. One a run left processes in is not kept. The launcher removes
+    what it kept as it ends."""
+    from kjob import cgroups
+
+    def run_to_end(run: RunSpec) -> str:
+        launcher.launch([run])
+        assert replies(launcher, 1) == [launcher.pid]
+        wait_for("the exit record", lambda: read_state(run.run_dir, run.container, 0).exit)
+        name = read_state(run.run_dir, run.container, 0).cgroup
+        assert name and name.startswith(f"{cgroups.KEPT}.{launcher.pid}.")
+        return name
+
+    parent = Path(cgroups._v2_root() or "/") / cgroups.PARENT
+    first = run_to_end(spec(tmp_path, "true", name="a"))
+    assert (parent / first).is_dir()  # kept, empty
+    second = spec(tmp_path, "cat /proc/self/cgroup", name="b")
+    assert run_to_end(second) == first
+    assert f"/{cgroups.PARENT}/{first}\n" in second.log_path.read_text()  # born in it
+    # Left with a daemon in it: killed, removed, and the next run gets another.
+    left = spec(tmp_path, "(setsid sh -c 'sleep 300 & echo $! > left.pid')", name="l")
+    assert run_to_end(left) == first
+    wait_for("the leftover to be gone", lambda: gone(int((tmp_path / "left.pid").read_text())))
+    wait_for("its cgroup to be removed", lambda: not (parent / first).exists())
+    third = run_to_end(spec(tmp_path, "true", name="c"))
+    assert third != first and (parent / third).is_dir()
+    pid = launcher.pid
+    launcher.close()
+    wait_for("the launcher to end", lambda: gone(pid or 0))
+    assert not (parent / third).exists()
+
+
+@hosted_only
 def test_the_launcher_outlives_its_worker_while_it_hosts_runs(tmp_path: Path) -> None:
     run = spec(tmp_path, "sleep 0.5; exit 7")
     read_end, write_end = os.pipe()
