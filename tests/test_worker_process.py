@@ -238,6 +238,27 @@ def test_a_launcher_keeps_an_emptied_cgroup_for_its_next_run(tmp_path: Path, lau
 
 
 @hosted_only
+def test_a_kept_cgroup_removed_meanwhile_is_not_run_in(tmp_path: Path, launcher: Launcher) -> None:
+    from kjob import cgroups
+
+    parent = Path(cgroups._v2_root() or "/") / cgroups.PARENT
+    first = spec(tmp_path, "true", name="a")
+    launcher.launch([first])
+    replies(launcher, 1)
+    wait_for("the exit record", lambda: read_state(first.run_dir, "a", 0).exit)
+    kept = read_state(first.run_dir, "a", 0).cgroup
+    assert kept
+    (parent / kept).rmdir()  # by someone else: empty, it can be
+    second = spec(tmp_path, "cat /proc/self/cgroup", name="b")
+    launcher.launch([second])
+    replies(launcher, 1)
+    wait_for("the exit record", lambda: read_state(second.run_dir, "b", 0).exit)
+    name = read_state(second.run_dir, "b", 0).cgroup
+    assert name and name != kept
+    assert f"/{cgroups.PARENT}/{name}\n" in second.log_path.read_text()
+
+
+@hosted_only
 def test_the_launcher_outlives_its_worker_while_it_hosts_runs(tmp_path: Path) -> None:
     run = spec(tmp_path, "sleep 0.5; exit 7")
     read_end, write_end = os.pipe()
