@@ -119,9 +119,10 @@ def _append_record(path: str, data: dict[str, Any]) -> None:
         os.close(fd)
 
 
-def _read_record(path: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None] | None:
-    """A run's record as (start, exit), each None until its line is written whole; None if the run
-    has no record file."""
+def _read_small(path: Path | str) -> bytes | None:
+    """A run file's bytes (b"" if it cannot be read through); None if there is no such file. os.open
+    and a read, no buffered file object: the worker reads a run's record for every running container
+    on every pass."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
@@ -130,42 +131,41 @@ def _read_record(path: str) -> tuple[dict[str, Any] | None, dict[str, Any] | Non
         chunks = [os.read(fd, 65536)]
         while chunks[-1]:
             chunks.append(os.read(fd, 65536))
+        return b"".join(chunks)
     except OSError:
-        return None, None
+        return b""
     finally:
         os.close(fd)
+
+
+def _read_record(path: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None] | None:
+    """A run's record as (start, exit), each None until its line is written whole; None if the run
+    has no record file."""
+    data = _read_small(path)
+    if data is None:
+        return None
     start = end = None
-    for line in b"".join(chunks).split(b"\n")[:-1]:  # the last piece has no newline yet
+    for line in data.split(b"\n")[:-1]:  # the last piece has no newline yet
         try:
-            data = json.loads(line)
+            record = json.loads(line)
         except ValueError:
             continue
-        if not isinstance(data, dict):
+        if not isinstance(record, dict):
             continue
-        if "exitCode" in data:
-            end = data
+        if "exitCode" in record:
+            end = record
         else:
-            start = data
+            start = record
     return start, end
 
 
 def _read_json(path: Path | str) -> dict[str, Any] | None:
-    # os.open and one read: no buffered file object for a file of a few hundred bytes (a stop asked
-    # for, or a run recorded by an earlier kjob, read on every pass while it runs).
+    """A stop asked for, or a run's start or end as an earlier kjob wrote it: one JSON object."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
+        data = json.loads(_read_small(path) or b"")
+    except ValueError:
         return None
-    try:
-        chunks = [os.read(fd, 65536)]
-        while chunks[-1]:
-            chunks.append(os.read(fd, 65536))
-        data = json.loads(b"".join(chunks))
-        return data if isinstance(data, dict) else None
-    except (OSError, ValueError):
-        return None
-    finally:
-        os.close(fd)
+    return data if isinstance(data, dict) else None
 
 
 def process_start_time(pid: int) -> int | None:
