@@ -235,13 +235,14 @@ def _read_legacy(
     return pid_data, _read_json(base + _LEGACY_RECORDS[1]), alive
 
 
-def run_keys(run_dir: Path) -> list[tuple[str, int]]:
+def run_keys(run_dir: Path | str) -> list[tuple[str, int]]:
     """The runs of a pod's run directory that started, as (container, attempt)."""
     keys = set()
-    for suffix in (".run", *_LEGACY_RECORDS[:1]):
-        for path in run_dir.glob(f"*{suffix}"):
-            container, _, attempt = path.stem.rpartition(".")
-            if attempt.isdigit():
+    with contextlib.suppress(OSError):
+        for name in os.listdir(run_dir):
+            stem, _, suffix = name.rpartition(".")
+            container, _, attempt = stem.rpartition(".")
+            if f".{suffix}" in (".run", _LEGACY_RECORDS[0]) and container and attempt.isdigit():
                 keys.add((container, int(attempt)))
     return sorted(keys)
 

@@ -241,6 +241,7 @@ def test_a_half_written_record_reads_as_not_written_yet(
     with pytest.raises(OSError):
         runtime._append_record(str(run_dir / "c.0.run"), record)
     assert (run_dir / "c.0.run").read_text() == started + whole
+    assert runtime.run_keys(run_dir) == [("c", 0), ("c", 1)]
 
 
 def test_a_run_recorded_by_an_earlier_kjob_reads_as_it_wrote_it(tmp_path: Path) -> None:
