@@ -259,6 +259,35 @@ def test_a_kept_cgroup_removed_meanwhile_is_not_run_in(tmp_path: Path, launcher:
 
 
 @hosted_only
+def test_a_new_launcher_removes_what_a_killed_one_kept(tmp_path: Path, launcher: Launcher) -> None:
+    """A launcher killed cannot remove the cgroups it kept: the next one to start does."""
+    from kjob import cgroups
+
+    parent = Path(cgroups._v2_root() or "/") / cgroups.PARENT
+    first = spec(tmp_path, "true", name="a")
+    launcher.launch([first])
+    replies(launcher, 1)
+    wait_for("the exit record", lambda: read_state(first.run_dir, "a", 0).exit)
+    kept = read_state(first.run_dir, "a", 0).cgroup
+    assert kept and (parent / kept).is_dir()
+    os.kill(launcher.pid or 0, signal.SIGKILL)
+    os.waitpid(launcher.pid or 0, 0)  # reaped, as its worker would
+    assert (parent / kept).is_dir()  # left behind
+    after = Launcher()
+    after.start()
+    try:
+        second = spec(tmp_path, "true", name="b")
+        after.launch([second])
+        assert replies(after, 1) == [after.pid]  # started, so it has warmed up
+        wait_for("the exit record", lambda: read_state(second.run_dir, "b", 0).exit)
+        assert not (parent / kept).exists()
+    finally:
+        pid = after.pid
+        after.close()
+        wait_for("the new launcher to end", lambda: gone(pid or 0))
+
+
+@hosted_only
 def test_the_launcher_outlives_its_worker_while_it_hosts_runs(tmp_path: Path) -> None:
     run = spec(tmp_path, "sleep 0.5; exit 7")
     read_end, write_end = os.pipe()
