@@ -370,6 +370,15 @@ def test_create_with_short_options_prints_what_the_long_ones_do(kjob, tmp_path: 
     # The subcommand's options are its own (the rewriting stops at its name).
     job = kjob("create", "job", "j", "--image=busybox", "-o", "name", "--dry-run=client", "--", "date")
     assert (job.exit_code, job.stdout) == (0, "job.batch/j\n")
+    # Flags before its name are the subcommand's too, and one it does not have is refused as typed.
+    before = kjob("create", "-o", "name", "--dry-run=client", "job", "j", "--image=busybox", "--", "date")
+    assert (before.exit_code, before.stdout) == (0, "job.batch/j\n")
+    wrong = kjob("create", "-f", str(manifest), "job", "j", "--image=busybox")
+    assert (wrong.exit_code, wrong.stdout, wrong.stderr) == (
+        1,
+        "",
+        "Error: unknown shorthand flag: 'f' in -f\nSee 'kjob create job --help' for usage.\n",
+    )
 
 
 def test_short_options_take_their_values_after_an_equals_sign_as_kubectl_does(kjob, tmp_path: Path) -> None:

@@ -113,6 +113,8 @@ def unknown_command(name: str) -> str:
 
 
 class LazyGroup(click.Group):
+    moves_flags = True  # see flags_after_subcommand
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, flags_after_subcommand(self, ctx, args, GLOBAL_VALUE_FLAGS))
 
@@ -254,6 +256,17 @@ def long_spellings(command: click.Command, args: list[str]) -> list[str]:
     plain = type(command) is click.Command or getattr(type(command), "reads_as_click", False)
     if not plain and not isinstance(command, click.Group):
         return args
+    if isinstance(command, click.Group) and getattr(type(command), "moves_flags", False):
+        valued = {
+            n
+            for p in command.params
+            if isinstance(p, click.Option) and not p.is_flag and not p._flag_needs_value
+            for n in p.opts
+        }
+        if flags_after_subcommand(command, click.Context(command), args, valued) is not args:
+            # Flags before a subcommand's name are the subcommand's (`create -f x job j`): as typed, so
+            # that one it does not have is refused in the user's words (`'f' in -f`), as pflag does.
+            return args
     options: dict[str, tuple[click.Option, str | None]] = {}
     for p in command.params:
         if isinstance(p, click.Option):

@@ -163,6 +163,8 @@ def _print_outcomes(
 class CreateGroup(click.Group):
     """`kjob create -f FILE` and `kjob create job NAME`: a command with one subcommand."""
 
+    moves_flags = True  # see flags_after_subcommand
+
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         takes_value = {
             name
