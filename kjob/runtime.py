@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from kjob.containerlog import LogWriter
-from kjob.store import write_all
+from kjob.store import json_lines, write_all
 
 # The kubelet never waits less than this between SIGTERM and SIGKILL.
 MIN_GRACE_PERIOD = 2.0
@@ -145,18 +145,17 @@ def _read_record(path: str) -> tuple[dict[str, Any] | None, dict[str, Any] | Non
     if data is None:
         return None
     start = end = None
-    for line in data.split(b"\n")[:-1]:  # the last piece has no newline yet
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(record, dict):
-            continue
+    for record in json_lines(data):
         if "exitCode" in record:
             end = record
         else:
             start = record
     return start, end
+
+
+def _recorded_end(path: str) -> dict[str, Any] | None:
+    """A run's end, as its record says now."""
+    return (_read_record(path) or (None, None))[1]
 
 
 def _read_json(path: Path | str) -> dict[str, Any] | None:
@@ -197,7 +196,7 @@ def read_state(
         if exit_data is None and not alive:
             # A host writes the end before it exits: one seen gone, with no end read before, may have
             # written it since. Read again, the end is there or truly lost.
-            exit_data = (_read_record(record_file) or (None, None))[1]
+            exit_data = _recorded_end(record_file)
     launched_at: float | None = None
     if record is None or not (pid_data or exit_data):
         # The second: the marker of a run claimed by an earlier kjob.
@@ -300,7 +299,7 @@ def _run_shim(spec: RunSpec, placement: Any = None) -> NoReturn:
         code = 1
         with contextlib.suppress(BaseException):
             _, record_file, _, _ = _paths(spec.run_dir, spec.key)
-            if ((_read_record(record_file) or (None, None))[1]) is None:
+            if _recorded_end(record_file) is None:
                 failed = _exit_record(128, None, "StartError", "kjob shim failed", time.time())
                 _append_record(record_file, failed)
     os._exit(code)

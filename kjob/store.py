@@ -150,6 +150,21 @@ def _find_in_log(data: bytes, name: str) -> tuple[bool, Obj | None]:
     return (True, obj) if isinstance(obj, dict) else (False, None)
 
 
+def json_lines(data: bytes) -> Iterator[dict[str, Any]]:
+    """The JSON objects on the whole lines of `data`, those its newlines end. A line that does not
+    parse (a write cut short by a crash, the next write starting on a line of its own) or holds no
+    object is passed over."""
+    for line in data[: data.rfind(b"\n") + 1].split(b"\n"):
+        if not line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            yield entry
+
+
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -227,15 +242,7 @@ class _Log:
         """Take in the whole lines of `data`; how many bytes they were. A line that does not parse (a
         write cut short by a crash, the next write starting on a line of its own) is passed over."""
         end = data.rfind(b"\n") + 1
-        for line in data[:end].split(b"\n"):
-            if not line:
-                continue
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if not isinstance(entry, dict):
-                continue
+        for entry in json_lines(data[:end]):
             if entry.get("format", 0) > STORE_FORMAT:
                 raise StoreError(f"{path} was written by a newer kjob (format {entry.get('format')})")
             obj = entry.get("object")
@@ -400,16 +407,20 @@ class Store:
         self, kind: str, namespace: str, entries: builtins.list[tuple[str, Obj | None]]
     ) -> None:
         """Keep what remember_reads() holds true to the objects this process has just logged."""
-        memo = self._memo
-        if memo is None:
+        if self._memo is None:
             return
         for name, obj in entries:
             path = f"{self.root}/{kind}/{namespace}/{name}.json"
-            if obj is None:
-                memo.pop(path, None)
-            else:
-                memo[path] = (_LOGGED, obj)
+            self._memo_logged(path, obj)
             self._relist(kind, path, present=obj is not None)
+
+    def _memo_logged(self, path: str, obj: Obj | None) -> None:
+        """What remember_reads() holds of an object of a log: the object, or nothing once it is gone."""
+        assert self._memo is not None
+        if obj is None:
+            self._memo.pop(path, None)
+        else:
+            self._memo[path] = (_LOGGED, obj)
 
     def _relist(self, kind: str, path: str, present: bool) -> None:
         """Keep the remembered listings true to a file this process has just created or deleted."""
@@ -618,10 +629,7 @@ class Store:
             obj = log.objects[name] if name in log.objects else self._legacy_object(directory, name, path)
             if self._memo is not None:
                 # Kept beside the objects of files: a listing the worker remembers is read from here.
-                if obj is None:
-                    self._memo.pop(path, None)
-                else:
-                    self._memo[path] = (_LOGGED, obj)
+                self._memo_logged(path, obj)
             return obj
         return self._read_file(path)
 

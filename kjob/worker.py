@@ -697,10 +697,11 @@ class Worker:
         self.claim_jobs = job_versions
         live = [j for j in jobs if not is_deleting(j) and not is_job_finished(j)]
         by_uid = {uid_of(j): j for j in jobs}
-        # Most pods were checked before, against the same jobs: picked out in one sweep, not a loop.
+        # A pod checked before, against the same jobs, has nothing new to say (neither it nor any job
+        # changed since): most pods, picked out in one sweep, not a loop.
         for seen in seens if changed_jobs else [s for s in seens if not s.claimed]:
-            if seen.deleting or (seen.claimed and not changed_jobs):
-                continue  # neither the pod nor any job changed since it was last checked
+            if seen.deleting:
+                continue  # a pod being deleted is neither adopted nor released
             seen.claimed = True
             pod = seen.pod
             labels = meta(pod).get("labels") or {}

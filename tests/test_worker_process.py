@@ -203,6 +203,20 @@ def test_a_hosted_runs_leftovers_go_with_it(tmp_path: Path, launcher: Launcher) 
         wait_for(f"{name} to be gone", lambda pid=pid: gone(pid))
 
 
+def _kept_parent() -> Path:
+    from kjob import cgroups
+
+    return Path(cgroups._v2_root() or "/") / cgroups.PARENT
+
+
+def _run_to_end(launcher: Launcher, run: RunSpec) -> tuple[list[int], str | None]:
+    """Launch one run and wait for its end: the launcher's reply, and the kept cgroup it ran in."""
+    launcher.launch([run])
+    hosts = replies(launcher, 1)
+    wait_for("the exit record", lambda: read_state(run.run_dir, run.container, 0).exit)
+    return hosts, read_state(run.run_dir, run.container, 0).cgroup
+
+
 @hosted_only
 def test_a_launcher_keeps_an_emptied_cgroup_for_its_next_run(tmp_path: Path, launcher: Launcher) -> None:
     """A run without limits starts in a cgroup its launcher keeps: one an earlier run left empty, not
@@ -211,14 +225,12 @@ def test_a_launcher_keeps_an_emptied_cgroup_for_its_next_run(tmp_path: Path, lau
     from kjob import cgroups
 
     def run_to_end(run: RunSpec) -> str:
-        launcher.launch([run])
-        assert replies(launcher, 1) == [launcher.pid]
-        wait_for("the exit record", lambda: read_state(run.run_dir, run.container, 0).exit)
-        name = read_state(run.run_dir, run.container, 0).cgroup
+        hosts, name = _run_to_end(launcher, run)
+        assert hosts == [launcher.pid]
         assert name and name.startswith(f"{cgroups.KEPT}.{launcher.pid}.")
         return name
 
-    parent = Path(cgroups._v2_root() or "/") / cgroups.PARENT
+    parent = _kept_parent()
     first = run_to_end(spec(tmp_path, "true", name="a"))
     assert (parent / first).is_dir()  # kept, empty
     second = spec(tmp_path, "cat /proc/self/cgroup", name="b")
@@ -241,19 +253,12 @@ def test_a_launcher_keeps_an_emptied_cgroup_for_its_next_run(tmp_path: Path, lau
 def test_a_kept_cgroup_removed_meanwhile_is_not_run_in(tmp_path: Path, launcher: Launcher) -> None:
     from kjob import cgroups
 
-    parent = Path(cgroups._v2_root() or "/") / cgroups.PARENT
-    first = spec(tmp_path, "true", name="a")
-    launcher.launch([first])
-    replies(launcher, 1)
-    wait_for("the exit record", lambda: read_state(first.run_dir, "a", 0).exit)
-    kept = read_state(first.run_dir, "a", 0).cgroup
+    parent = _kept_parent()
+    _, kept = _run_to_end(launcher, spec(tmp_path, "true", name="a"))
     assert kept
     (parent / kept).rmdir()  # by someone else: empty, it can be
     second = spec(tmp_path, "cat /proc/self/cgroup", name="b")
-    launcher.launch([second])
-    replies(launcher, 1)
-    wait_for("the exit record", lambda: read_state(second.run_dir, "b", 0).exit)
-    name = read_state(second.run_dir, "b", 0).cgroup
+    _, name = _run_to_end(launcher, second)
     assert name and name != kept
     assert f"/{cgroups.PARENT}/{name}\n" in second.log_path.read_text()
 
@@ -261,14 +266,9 @@ def test_a_kept_cgroup_removed_meanwhile_is_not_run_in(tmp_path: Path, launcher:
 @hosted_only
 def test_a_new_launcher_removes_what_a_killed_one_kept(tmp_path: Path, launcher: Launcher) -> None:
     """A launcher killed cannot remove the cgroups it kept: the next one to start does."""
-    from kjob import cgroups
 
-    parent = Path(cgroups._v2_root() or "/") / cgroups.PARENT
-    first = spec(tmp_path, "true", name="a")
-    launcher.launch([first])
-    replies(launcher, 1)
-    wait_for("the exit record", lambda: read_state(first.run_dir, "a", 0).exit)
-    kept = read_state(first.run_dir, "a", 0).cgroup
+    parent = _kept_parent()
+    _, kept = _run_to_end(launcher, spec(tmp_path, "true", name="a"))
     assert kept and (parent / kept).is_dir()
     os.kill(launcher.pid or 0, signal.SIGKILL)
     os.waitpid(launcher.pid or 0, 0)  # reaped, as its worker would
@@ -276,10 +276,8 @@ def test_a_new_launcher_removes_what_a_killed_one_kept(tmp_path: Path, launcher:
     after = Launcher()
     after.start()
     try:
-        second = spec(tmp_path, "true", name="b")
-        after.launch([second])
-        assert replies(after, 1) == [after.pid]  # started, so it has warmed up
-        wait_for("the exit record", lambda: read_state(second.run_dir, "b", 0).exit)
+        hosts, _ = _run_to_end(after, spec(tmp_path, "true", name="b"))
+        assert hosts == [after.pid]  # started, so it has warmed up
         assert not (parent / kept).exists()
     finally:
         pid = after.pid

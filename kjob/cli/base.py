@@ -113,8 +113,6 @@ def unknown_command(name: str) -> str:
 
 
 class LazyGroup(click.Group):
-    moves_flags = True  # see flags_after_subcommand
-
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, flags_after_subcommand(self, ctx, args, GLOBAL_VALUE_FLAGS))
 
