@@ -8,7 +8,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kjob.errors import AlreadyExists, Conflict, NotFound, StoreError
@@ -106,20 +106,50 @@ def _write_temp(
 _ENCODE = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
+def _encode_json(doc: Obj) -> bytes:
+    return _ENCODE(doc).encode()
+
+
+_encode: Callable[[Obj], bytes] = _encode_json
+
+
+def use_fast_encoding() -> None:
+    """Encode records with orjson from here on: the worker, which writes a pod two or three times and
+    four events with it, spent a fifth of its time in json's encoder, and orjson encodes a pod ten
+    times faster (1.3 against 15 us). The bytes are json's, but for text beyond ASCII, written as UTF-8
+    instead of escaped (either reads back the same). What orjson refuses, an integer beyond 64 bits,
+    goes through json. (A float it would write differently, NaN, has no field to be in: no field of
+    the API is a float.) Not for the commands: importing it costs ~2 ms, and they write an object or two."""
+    global _encode
+    try:
+        import orjson
+    except ImportError:  # a platform without its wheel: json it is
+        return
+    dumps = orjson.dumps
+
+    def encode(doc: Obj) -> bytes:
+        try:
+            return dumps(doc)
+        except TypeError:
+            return _encode_json(doc)
+
+    _encode = encode
+
+
 def _record(obj: Obj) -> bytes:
     """An object as the store keeps it: in its file, or as a line of its kind's log."""
-    return _ENCODE({"format": STORE_FORMAT, "object": obj}).encode()
+    return _encode({"format": STORE_FORMAT, "object": obj})
 
 
 def _log_record(name: str, obj: Obj) -> bytes:
     """An object as a line of its kind's log: its name first, so that a reader after one object finds
     its lines without parsing the others (see _find_in_log)."""
-    return _ENCODE({"format": STORE_FORMAT, "name": name, "object": obj}).encode()
+    return _encode({"format": STORE_FORMAT, "name": name, "object": obj})
 
 
 def _deletion_record(name: str) -> bytes:
     """A log line saying the object of that name is gone."""
-    return _ENCODE({"format": STORE_FORMAT, "deleted": name}).encode()
+    return _encode({"format": STORE_FORMAT, "deleted": name})
 
 
 def _find_in_log(data: bytes, name: str) -> tuple[bool, Obj | None]:

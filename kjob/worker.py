@@ -33,7 +33,7 @@ from kjob.objects import (
     release_from_owner,
     uid_of,
 )
-from kjob.store import Store
+from kjob.store import Store, use_fast_encoding
 
 if TYPE_CHECKING:
     # Not imported by the commands' side of this module (~3 ms of their start-up): paths there are
@@ -1072,6 +1072,7 @@ def log(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     os.umask(0o077)  # state, logs and sockets are the user's alone
+    use_fast_encoding()
     store = Store(args[0] if args else None)
     store.remember_reads()
     try:

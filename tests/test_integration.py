@@ -648,3 +648,18 @@ def _zombie(pid: int) -> bool:
     with contextlib.suppress(OSError):
         return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0] == "Z"
     return True
+
+
+def test_the_worker_writes_its_objects_with_the_fast_encoder(kjob_proc, home: Path) -> None:
+    """The worker encodes with orjson (see store.use_fast_encoding): its pod lines carry text beyond
+    ASCII as UTF-8, where json escapes it, and every command reads them back the same."""
+    manifest = job_manifest("enc", "true").replace(
+        "  template:\n    spec:\n",
+        "  template:\n    metadata:\n      annotations:\n        note: héllo ✓\n    spec:\n",
+    )
+    kjob_proc("create", "-f", "-", input=manifest)
+    kjob_proc("wait", "--for=condition=complete", "job/enc", "--timeout=30s")
+    assert "héllo ✓".encode() in (home / "pods" / "default" / ".log").read_bytes()
+    pods = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
+    assert [p["metadata"]["annotations"]["note"] for p in pods] == ["héllo ✓"]
+    assert pods[0]["status"]["phase"] == "Succeeded"

@@ -779,3 +779,76 @@ def test_a_log_mostly_of_the_dead_is_rewritten_and_readers_follow(tmp_path: Path
     assert log.read_bytes().count(b"\n") <= LOG_SLACK + 1
     assert _event_names(reader) == ["keep"]  # a reader that knew the old log reads the new one
     assert _event_names(Store(tmp_path)) == ["keep"]
+
+
+@pytest.fixture
+def fast_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's encoder (orjson) for this test only."""
+    from kjob import store as store_module
+
+    monkeypatch.setattr(store_module, "_encode", store_module._encode)  # restored afterwards
+    store_module.use_fast_encoding()
+    assert store_module._encode is not store_module._encode_json
+
+
+def _tricky_pod(name: str) -> dict:
+    pod = _pod(name, phase="Pending")
+    pod["metadata"]["annotations"] = {"note": 'héllo ✓ \u2028 "quoted" \\ <tag>', "empty": ""}
+    pod["spec"] = {"priority": -(2**40), "ok": True, "no": None, "list": [1, "two", {"three": [3.5]}]}
+    return pod
+
+
+def test_the_workers_encoder_writes_what_json_reads_back_the_same(
+    tmp_path: Path, fast_encoding: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """orjson for the worker's writes: every object reads back as it was, a number beyond 64 bits
+    too (orjson refuses it: json encodes that line), and one pod is still found in a log of many
+    without parsing the others."""
+    plain = _pod("plain", phase="Running")
+    tricky = _tricky_pod("tricky")
+    huge = dict(_tricky_pod("huge"), spec={"resources": {"limits": {"memory": 2**70}}})
+    worker = _worker_store(tmp_path)
+    with worker.lock(), worker.cached():
+        for i in range(50):
+            worker.create("pods", _pod(f"p{i}", phase="Pending"))
+        worker.create("pods", plain)
+        worker.create("pods", tricky)
+        worker.create("pods", huge)
+        worker.create("jobs", dict(job("j"), spec={"note": "naïve", "big": 2**64}))
+    log = (tmp_path / "pods" / "default" / ".log").read_bytes()
+    assert "héllo".encode() in log  # written by orjson: UTF-8, not json's \u escapes
+    parsed = _counting_loads(monkeypatch)
+    got = Store(tmp_path).must_get("pods", "default", "tricky")
+    assert len(parsed) == 1
+    for key in ("annotations", "name"):
+        assert got["metadata"][key] == tricky["metadata"][key]
+    assert got["spec"] == tricky["spec"]
+    assert Store(tmp_path).must_get("pods", "default", "plain")["status"] == {"phase": "Running"}
+    assert Store(tmp_path).must_get("pods", "default", "huge")["spec"] == huge["spec"]
+    assert Store(tmp_path).must_get("jobs", "default", "j")["spec"] == {"note": "naïve", "big": 2**64}
+
+
+def test_the_workers_encoder_writes_json_s_bytes_for_ascii(fast_encoding: None) -> None:
+    """Lines of the same bytes as before: readers that find an object by its line's start
+    (_find_in_log) and earlier releases read them as ever."""
+    from kjob import store as store_module
+
+    pod = _pod("a")
+    pod["metadata"]["labels"] = {"x": "1"}
+    pod["spec"] = {"n": [1, 2.5, -3, True, None], "e": {}, "l": []}
+    expected = json.dumps(
+        {"format": STORE_FORMAT, "name": "a", "object": pod}, separators=(",", ":")
+    ).encode()
+    assert store_module._log_record("a", pod) == expected
+
+
+def test_without_orjson_the_worker_encodes_with_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from kjob import store as store_module
+
+    monkeypatch.setattr(store_module, "_encode", store_module._encode_json)
+    monkeypatch.setitem(sys.modules, "orjson", None)  # as where its wheel could not be installed
+    store_module.use_fast_encoding()
+    assert store_module._encode is store_module._encode_json
+    assert store_module._record(_pod("a")).startswith(b'{"format":')
