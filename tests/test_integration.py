@@ -663,3 +663,130 @@ def test_the_worker_writes_its_objects_with_the_fast_encoder(kjob_proc, home: Pa
     pods = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
     assert [p["metadata"]["annotations"]["note"] for p in pods] == ["héllo ✓"]
     assert pods[0]["status"]["phase"] == "Succeeded"
+
+
+class _SilentLauncher:
+    """A launcher that takes requests and never answers them: runs asked for, none started."""
+
+    def __init__(self) -> None:
+        self.pid = None
+        self.asked: dict[str, float] = {}
+
+    def fileno(self) -> int:
+        return 7
+
+    def launch(self, specs) -> list[int]:  # type: ignore[no-untyped-def]
+        for spec in specs:
+            self.asked[f"{spec.run_dir}/{spec.key}"] = time.time()
+        return []
+
+    def replies(self) -> list[int]:
+        return []
+
+    def asked_at(self, run_dir: str, container: str, attempt: int) -> float | None:
+        return self.asked.get(f"{run_dir}/{container}.{attempt}")
+
+    def answer_all(self) -> None:
+        self.asked.clear()
+
+    def close(self) -> None:
+        self.asked.clear()
+
+
+def _worker_with_silent_launcher(home: Path, monkeypatch: pytest.MonkeyPatch, **spec: object):  # type: ignore[no-untyped-def]
+    """A job's first pass by a worker whose launcher never answers; the worker, its launcher, the
+    pods each later pass syncs (by name), and its store."""
+    import yaml
+
+    from kjob import manifest, objects
+    from kjob.worker import Worker
+
+    store = Store(home)
+    store.remember_reads()
+    job = manifest.prepare_job(yaml.safe_load(job_manifest("j", "true", **spec)), "default", objects.now())
+    with store.lock():
+        store.create("jobs", job)
+    worker = Worker(store)
+    launcher = _SilentLauncher()
+    worker.launchers = [launcher]
+    synced: list[str] = []
+    real = worker._sync_pod
+
+    def sync_pod(pod, now, kubelet, fresh=False):  # type: ignore[no-untyped-def]
+        if not fresh:
+            synced.append(pod["metadata"]["name"])
+        return real(pod, now, kubelet, fresh)
+
+    monkeypatch.setattr(worker, "_sync_pod", sync_pod)
+    assert worker.acquire()
+    with store.lock(), store.cached():
+        worker.run_pass()
+    worker.start_launches()
+    assert len(launcher.asked) == 1
+    return worker, launcher, synced, store
+
+
+def test_a_pass_leaves_alone_a_pod_whose_run_the_launcher_has_not_taken_up(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing can be known of a run a launcher has not answered for: its pod is not synced until the
+    answer comes (which wakes the worker), and the worker wakes by itself if it never does."""
+    from kjob.worker import UNANSWERED_FOR
+
+    worker, launcher, synced, store = _worker_with_silent_launcher(home, monkeypatch)
+    try:
+        worker.due = None
+        with store.lock(), store.cached():
+            _, work = worker.run_pass()
+        assert synced == []
+        assert work  # the pod still needs the worker
+        asked = next(iter(launcher.asked.values()))
+        assert worker.due == pytest.approx(asked + UNANSWERED_FOR)
+        launcher.answer_all()
+        with store.lock(), store.cached():
+            worker.run_pass()
+        assert len(synced) == 1
+    finally:
+        worker.release()
+
+
+def test_a_pod_waiting_too_long_on_its_launcher_is_synced_again(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A launcher that never answers must not hide its runs for good: after a while the kubelet looks
+    again (and, in time, calls the run lost)."""
+    from kjob.worker import UNANSWERED_FOR
+
+    worker, launcher, synced, store = _worker_with_silent_launcher(home, monkeypatch)
+    try:
+        for key in launcher.asked:
+            launcher.asked[key] -= UNANSWERED_FOR + 0.1
+        with store.lock(), store.cached():
+            worker.run_pass()
+        assert len(synced) == 1
+    finally:
+        worker.release()
+
+
+@pytest.mark.parametrize("case", ["deleted", "deadline"])
+def test_a_pod_waiting_on_its_launcher_is_still_synced_when_it_must_be(
+    home: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """A pod being deleted, or with a deadline of its own, is the kubelet's business at once."""
+    from kjob import objects
+
+    spec = {"activeDeadlineSeconds": 1} if case == "deadline" else {}
+    worker, _, synced, store = _worker_with_silent_launcher(home, monkeypatch)
+    try:
+        with store.lock():
+            pod = store.list("pods")[0]
+            if case == "deleted":
+                pod["metadata"]["deletionTimestamp"] = objects.format_time(objects.now() + 30)
+            else:
+                pod["spec"].update(spec)
+            store.update("pods", pod)
+        with store.lock(), store.cached():
+            worker.run_pass()
+        assert synced == [pod["metadata"]["name"]]
+    finally:
+        worker.release()
