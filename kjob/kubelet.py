@@ -440,23 +440,36 @@ def pod_status_list(status: Obj, init: bool) -> list[Obj]:
     return list(status.get("initContainerStatuses" if init else "containerStatuses") or [])
 
 
+# The order the kubelet lists a pod's conditions in; any other type after these.
+_CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
+_CONDITION_RANK = {t: i for i, t in enumerate(_CONDITION_ORDER)}
+
+
 def _set_pod_condition(status: Obj, ctype: str, value: str, now: float, reason: str | None = None) -> None:
-    order = ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]
-    conds = {c["type"]: c for c in status.get("conditions") or []}
-    cur = conds.get(ctype)
-    if cur is None or cur.get("status") != value or cur.get("reason") != reason:
-        cond: Obj = {
-            "type": ctype,
-            "status": value,
-            "lastProbeTime": None,
-            "lastTransitionTime": format_time(now),
-        }
-        if reason:
-            cond["reason"] = reason
-        conds[ctype] = cond
-    status["conditions"] = [conds[t] for t in order if t in conds] + [
-        c for t, c in conds.items() if t not in order
-    ]
+    """Set one condition, keeping the kubelet's order. The list is replaced, never changed in place
+    (see sync_pod), and left as it is when the condition already says so: a sync sets four or five
+    conditions, and most of them again as they were."""
+    conditions: list[Obj] = status.get("conditions") or []
+    rank = _CONDITION_RANK.get(ctype, len(_CONDITION_RANK))
+    at = len(conditions)
+    for i, cur in enumerate(conditions):
+        if cur.get("type") == ctype:
+            if cur.get("status") == value and cur.get("reason") == reason:
+                return
+            at = i
+            break
+        if at == len(conditions) and _CONDITION_RANK.get(str(cur.get("type")), len(_CONDITION_RANK)) > rank:
+            at = i  # where it goes if it is not there yet
+    cond: Obj = {
+        "type": ctype,
+        "status": value,
+        "lastProbeTime": None,
+        "lastTransitionTime": format_time(now),
+    }
+    if reason:
+        cond["reason"] = reason
+    replace = at < len(conditions) and conditions[at].get("type") == ctype
+    status["conditions"] = [*conditions[:at], cond, *conditions[at + replace :]]
 
 
 def _set_phase(

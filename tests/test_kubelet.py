@@ -286,3 +286,39 @@ def test_deleting_stops_a_run_not_yet_seen_running() -> None:
     pod["metadata"]["deletionTimestamp"] = format_time(T0 + 30)
     result = sync_pod(pod, runs, T0 + 1, "node-1", set())
     assert [s.container for s in result.stop] == ["c"]
+
+
+def test_pod_conditions_keep_the_kubelets_order_and_change_only_when_they_must() -> None:
+    """Whatever order they are set in, a pod's conditions list as the kubelet lists them, any other
+    type after those; one set again to what it says keeps its transition time, and the list is not
+    even replaced (a sync leaves an unchanged status as it was)."""
+    from kjob.kubelet import _set_pod_condition
+
+    status: dict[str, Any] = {}
+    for ctype in ("DisruptionTarget", "PodScheduled", "Ready", "Initialized", "PodReadyToStartContainers"):
+        _set_pod_condition(status, ctype, "True", T0)
+    _set_pod_condition(status, "ContainersReady", "False", T0, "ContainersNotReady")
+    assert [c["type"] for c in status["conditions"]] == [
+        "PodReadyToStartContainers",
+        "Initialized",
+        "Ready",
+        "ContainersReady",
+        "PodScheduled",
+        "DisruptionTarget",
+    ]
+    before = status["conditions"]
+    _set_pod_condition(status, "Ready", "True", T0 + 60)
+    _set_pod_condition(status, "ContainersReady", "False", T0 + 60, "ContainersNotReady")
+    assert status["conditions"] is before
+    _set_pod_condition(status, "Ready", "False", T0 + 60, "PodCompleted")
+    after = {c["type"]: c for c in status["conditions"]}
+    assert after["Ready"] == {
+        "type": "Ready",
+        "status": "False",
+        "lastProbeTime": None,
+        "lastTransitionTime": format_time(T0 + 60),
+        "reason": "PodCompleted",
+    }
+    assert after["Initialized"]["lastTransitionTime"] == format_time(T0)
+    assert len(status["conditions"]) == 6
+    assert before[2]["status"] == "True"  # replaced, not changed in place
