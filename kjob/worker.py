@@ -118,7 +118,7 @@ def start_early(store: Store) -> None:
     parses and validates its manifests. The command still calls ensure_running() once it has written.
     One that ends up writing nothing leaves a worker that finds no work and exits after LINGER."""
     try:
-        if not worker_alive(store):
+        if not worker_alive(store) and not _early_worker_starting(store):
             _STARTED_EARLY[os.path.abspath(store.root)] = (spawn(store), time.monotonic())
     except (OSError, StoreError):
         pass  # the command meets the same problem and says it

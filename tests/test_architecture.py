@@ -40,12 +40,14 @@ def test_the_controller_and_policies_do_no_io() -> None:
 
 
 def test_the_cli_reaches_the_worker_only_through_ensure_running() -> None:
+    """Or start_early, for a command about to write (it starts the worker before it loads)."""
     for path in (KJOB / "cli").glob("*.py"):
         text = path.read_text()
         for line in text.splitlines():
             if (
                 "worker." in line
                 and "worker.ensure_running" not in line
+                and "worker.start_early" not in line
                 and not line.lstrip().startswith("#")
             ):
                 raise AssertionError(f"{path.name}: {line.strip()}")

@@ -635,3 +635,90 @@ def test_a_command_is_found_in_the_containers_path_as_it_is_now(
                 os.kill(pid, signal.SIGTERM)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
+
+
+@pytest.mark.parametrize(
+    ("args", "early"),
+    [
+        (["create", "-f", "job.yaml"], True),
+        (["apply", "-f", "-"], True),
+        (["run", "-f", "job.yaml"], True),
+        (["create", "job", "j", "--image=busybox", "--", "true"], True),
+        (["get", "pods"], False),
+        (["delete", "jobs", "--all"], False),
+        (["create", "-f", "job.yaml", "--dry-run=client"], False),
+        (["create", "-h"], False),
+        (["-n", "default", "create", "-f", "job.yaml"], False),  # not plain to see: the command does it
+        ([], False),
+    ],
+)
+def test_a_writing_command_starts_its_worker_before_it_loads(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], early: bool
+) -> None:
+    from kjob import cli, worker
+
+    started: list[str] = []
+    monkeypatch.setattr(worker, "start_early", lambda store: started.append(store.root))
+    cli._start_worker_early(args)
+    assert bool(started) == early
+
+
+def test_the_console_script_starts_one_worker_for_a_create(home: Path, tmp_path: Path) -> None:
+    """The worker started before the command loads is the one it counts on after its write: one
+    worker, and the job runs."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    cli = "import sys; from kjob.cli import main; sys.exit(main())"
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    manifest = tmp_path / "job.yaml"
+    manifest.write_text(job_manifest("early", "true"))
+    done = subprocess.run(
+        [sys.executable, "-c", cli, "create", "-f", str(manifest)], env=env, capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "job.batch/early created\n", "")
+    wait_for("the worker", lambda: _workers(home))
+    time.sleep(0.3)  # a second worker, had the command started another, would be here now
+    assert len(_workers(home)) == 1
+    waited = subprocess.run(
+        [sys.executable, "-c", cli, "wait", "--for=condition=complete", "job/early", "--timeout=30s"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert waited.returncode == 0, waited.stderr
+
+
+def test_the_command_counts_on_the_worker_started_before_it_loaded(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Started before the command loads, not again by the command itself (start_early), nor after
+    its write (ensure_running), while it has not taken its lock yet."""
+    import subprocess
+
+    from kjob import cli, worker
+    from kjob.store import Store
+
+    monkeypatch.setenv("KJOB_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(worker, "_STARTED_EARLY", {})
+    spawned: list[subprocess.Popen[bytes]] = []
+
+    def spawn(store: Store) -> int:
+        spawned.append(subprocess.Popen(["sleep", "30"]))  # a worker still coming up
+        return spawned[-1].pid
+
+    monkeypatch.setattr(worker, "spawn", spawn)
+    nudged: list[str] = []
+    monkeypatch.setattr(worker, "nudge", lambda store: nudged.append(store.root))
+    try:
+        cli._start_worker_early(["create", "-f", "job.yaml"])
+        worker.start_early(Store())
+        worker.ensure_running(Store())
+        assert len(spawned) == 1
+        assert nudged == [str(tmp_path / "home")]
+    finally:
+        for child in spawned:
+            child.kill()
+            child.wait()
