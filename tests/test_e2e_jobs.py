@@ -362,8 +362,10 @@ def test_managed_by_another_controller_is_left_alone(k: Cluster) -> None:
 
 
 def test_ttl_deletes_the_finished_job_and_its_pods(k: Cluster) -> None:
-    k.create(job("ttl", SUCCEED, spec="ttlSecondsAfterFinished: 1"))
-    # Not k.wait(), which reads the job afterwards: a second after it completes it may be gone already.
+    # The pod takes a moment, so that `wait` is watching when the job completes: completionTime has
+    # whole seconds, so the TTL of 1 s can fire within milliseconds of completion, before a `wait`
+    # started afterwards has looked. (Not k.wait(), which reads the job afterwards: gone by then.)
+    k.create(job("ttl", "sleep 0.5", spec="ttlSecondsAfterFinished: 1"))
     done = k.kjob("wait", "--for=condition=complete", "job/ttl", "--timeout=60s")
     assert done.exit_code == 0, done.stderr
     wait_until(lambda: k.kjob("get", "job", "ttl").exit_code == 1, timeout=10)
