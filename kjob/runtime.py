@@ -321,6 +321,7 @@ class Launcher:
         self.asked: dict[str, float] = {}
 
     def start(self) -> None:
+        _preload()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:
@@ -411,6 +412,19 @@ class Launcher:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(self.pid, os.WNOHANG)
             self.pid = None
+
+
+def _preload() -> None:
+    """Import in the worker, before it forks its launchers, what each launcher imports first thing
+    (see Host.warm): the launchers inherit them instead of each importing them again (~6 ms of CPU a
+    launcher) while the worker, the command and the launchers all start up on the same cores."""
+    import pickle  # noqa: F401
+    import resource  # noqa: F401
+    import selectors  # noqa: F401
+    import shutil  # noqa: F401
+    import subprocess  # noqa: F401
+
+    from kjob import cgroups  # noqa: F401
 
 
 def _run_key(run_dir: Path | str, key: str) -> str:
