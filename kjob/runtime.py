@@ -415,9 +415,10 @@ class Launcher:
 
 
 def _preload() -> None:
-    """Import in the worker, before it forks its launchers, what each launcher imports first thing
-    (see Host.warm): the launchers inherit them instead of each importing them again (~6 ms of CPU a
-    launcher) while the worker, the command and the launchers all start up on the same cores."""
+    """The modules a host needs before its first run (shutil: the first PATH lookup). The worker
+    imports them before it forks its launchers, which inherit them instead of each importing them
+    again (~6 ms of CPU a launcher) while the worker, the command and the launchers all start up on
+    the same cores; Host.warm() imports them in a host that did not come from there."""
     import pickle  # noqa: F401
     import resource  # noqa: F401
     import selectors  # noqa: F401
@@ -633,11 +634,8 @@ class Host:
     def warm(self) -> None:
         """Do now what the first run would wait for, while the worker makes its first pass: the
         modules a start uses, and the cgroup probe (its steps into a cgroup and back wait for the
-        kernel: ~10 ms)."""
-        import pickle  # noqa: F401
-        import shutil  # noqa: F401  (the first PATH lookup)
-        import subprocess  # noqa: F401
-
+        kernel: ~10 ms). A launcher has the modules already, from the worker it was forked from."""
+        _preload()
         from kjob import cgroups
 
         if self._shares():

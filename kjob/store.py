@@ -272,8 +272,7 @@ class _Log:
     def apply(self, data: bytes, path: str) -> int:
         """Take in the whole lines of `data`; how many bytes they were. A line that does not parse (a
         write cut short by a crash, the next write starting on a line of its own) is passed over."""
-        end = data.rfind(b"\n") + 1
-        for entry in json_lines(data[:end]):
+        for entry in json_lines(data):  # its whole lines only
             if entry.get("format", 0) > STORE_FORMAT:
                 raise StoreError(f"{path} was written by a newer kjob (format {entry.get('format')})")
             obj = entry.get("object")
@@ -281,7 +280,7 @@ class _Log:
                 self.put(name_of(obj), obj)
             elif isinstance(entry.get("deleted"), str):
                 self.put(entry["deleted"], None)
-        return end
+        return data.rfind(b"\n") + 1
 
 
 class Store:
