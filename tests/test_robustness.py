@@ -292,7 +292,8 @@ def test_full_disk_fails_cleanly_and_keeps_objects(small_disk: Path) -> None:
 
     assert kjob("create", "-f", "-", stdin=job_manifest("first", "true", suspend=True)).returncode == 0
     (small_disk / "filler").write_bytes(b"\0" * (small_disk.stat().st_size or 0))
-    with open(small_disk / "filler", "ab") as f:
+    # Unbuffered: a buffered file's close would write what the last failed write left, and fail too.
+    with open(small_disk / "filler", "ab", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
