@@ -11,7 +11,8 @@ import re
 import signal
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+
+from kjob.objects import Record
 
 V2_ROOTS = ("/sys/fs/cgroup", "/sys/fs/cgroup/unified")
 V1_ROOT = "/sys/fs/cgroup"
@@ -48,10 +49,12 @@ def parse_quantity(text: object) -> float | None:
     return None
 
 
-@dataclass
-class Limits:
-    memory: int | None = None  # bytes
-    cpu_millis: int | None = None
+class Limits(Record):
+    __slots__ = ("cpu_millis", "memory")
+
+    def __init__(self, memory: int | None = None, cpu_millis: int | None = None) -> None:
+        self.memory = memory  # bytes
+        self.cpu_millis = cpu_millis
 
     @classmethod
     def from_container(cls, container: dict[str, object]) -> Limits:
@@ -69,15 +72,24 @@ class Limits:
         return self.memory is not None or self.cpu_millis is not None
 
 
-@dataclass
-class Placement:
+class Placement(Record):
     """The cgroup directories one container run lives in, and how its limits are enforced."""
 
-    v2: str | None = None
-    v1: dict[str, str] = field(default_factory=dict)  # controller -> directory
-    rlimit_memory: int | None = None
-    notes: list[str] = field(default_factory=list)
-    kept: bool = False  # a launcher's, kept for its next run once this one leaves it empty (see kept_name)
+    __slots__ = ("kept", "notes", "rlimit_memory", "v1", "v2")
+
+    def __init__(
+        self,
+        v2: str | None = None,
+        v1: dict[str, str] | None = None,  # controller -> directory
+        rlimit_memory: int | None = None,
+        notes: list[str] | None = None,
+        kept: bool = False,  # a launcher's, kept for its next run once this one leaves it empty (kept_name)
+    ) -> None:
+        self.v2 = v2
+        self.v1: dict[str, str] = {} if v1 is None else v1
+        self.rlimit_memory = rlimit_memory
+        self.notes: list[str] = [] if notes is None else notes
+        self.kept = kept
 
     def directories(self) -> list[str]:
         return [d for d in (self.v2, *self.v1.values()) if d]

@@ -11,13 +11,12 @@ import select
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Protocol
 
 from kjob.errors import PlainError
-from kjob.objects import format_time_nano
+from kjob.objects import Record, format_time_nano
 
 # Format 2 (this module writes it): `<attempt>.log` holds exactly the bytes `kubectl logs` prints, each
 # stream's lines whole, in the order they were read; `<attempt>.index` holds INDEX_MAGIC and one _ENTRY
@@ -46,16 +45,26 @@ def index_name(log: Path | str) -> str:
     return f"{os.path.splitext(log)[0]}.index"
 
 
-@dataclass
-class LogOptions:
+class LogOptions(Record):
     """The PodLogOptions a kubelet reads a log with."""
 
-    follow: bool = False
-    previous: bool = False
-    timestamps: bool = False
-    tail: int = -1  # records from the end; -1 = all
-    since_ns: int | None = None  # records stamped before this are skipped
-    limit_bytes: int = 0  # 0 = no limit
+    __slots__ = ("follow", "limit_bytes", "previous", "since_ns", "tail", "timestamps")
+
+    def __init__(
+        self,
+        follow: bool = False,
+        previous: bool = False,
+        timestamps: bool = False,
+        tail: int = -1,  # records from the end; -1 = all
+        since_ns: int | None = None,  # records stamped before this are skipped
+        limit_bytes: int = 0,  # 0 = no limit
+    ) -> None:
+        self.follow = follow
+        self.previous = previous
+        self.timestamps = timestamps
+        self.tail = tail
+        self.since_ns = since_ns
+        self.limit_bytes = limit_bytes
 
 
 # ---------------------------------------------------------------- writing (the run's host)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from kjob import policies
 from kjob.objects import (
     COMPLETION_INDEX_KEY,
     TRACKING_FINALIZER,
     Obj,
+    Record,
     clone,
     find_condition,
     format_indexes,
@@ -41,31 +41,37 @@ MSG_MAX_FAILED_INDEXES = "Job has exceeded the specified maximal number of faile
 MSG_FAILED_INDEXES = "Job has failed indexes"
 
 
-@dataclass
-class Event:
-    type: str
-    reason: str
-    message: str
+class Event(Record):
+    __slots__ = ("message", "reason", "type")
+
+    def __init__(self, type: str, reason: str, message: str) -> None:
+        self.type = type
+        self.reason = reason
+        self.message = message
 
 
-@dataclass
-class PodDeletion:
-    name: str
-    # Pods removed by suspend or a lowered parallelism are not counted as failed; the controller
-    # drops their tracking finalizer first, as the real one does.
-    count: bool
+class PodDeletion(Record):
+    __slots__ = ("count", "name")
+
+    def __init__(self, name: str, count: bool) -> None:
+        self.name = name
+        # Pods removed by suspend or a lowered parallelism are not counted as failed; the controller
+        # drops their tracking finalizer first, as the real one does.
+        self.count = count
 
 
-@dataclass
-class JobSync:
+class JobSync(Record):
     """What one sync of a job decided. The worker applies it: status first, then pods, then events."""
 
-    status: Obj
-    create: list[Obj] = field(default_factory=list)
-    delete: list[PodDeletion] = field(default_factory=list)
-    strip_finalizers: list[str] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
-    requeue_at: float | None = None
+    __slots__ = ("create", "delete", "events", "requeue_at", "status", "strip_finalizers")
+
+    def __init__(self, status: Obj) -> None:
+        self.status = status
+        self.create: list[Obj] = []
+        self.delete: list[PodDeletion] = []
+        self.strip_finalizers: list[str] = []
+        self.events: list[Event] = []
+        self.requeue_at: float | None = None
 
 
 # ---------------------------------------------------------------- small readers
@@ -234,17 +240,36 @@ def _set_condition(status: Obj, cond: Obj) -> None:
 JOB_CONTROLLER = "kubernetes.io/job-controller"
 
 
-@dataclass
-class _Counts:
+class _Counts(Record):
     """What the pods say, merged with what the status already counted."""
 
-    succeeded: int
-    failed: int
-    completed: set[int]
-    failed_indexes: set[int] | None
-    unc_succeeded: list[str]
-    unc_failed: list[str]
-    fail_job: str | None  # the message of a FailJob podFailurePolicy match
+    __slots__ = (
+        "completed",
+        "fail_job",
+        "failed",
+        "failed_indexes",
+        "succeeded",
+        "unc_failed",
+        "unc_succeeded",
+    )
+
+    def __init__(
+        self,
+        succeeded: int,
+        failed: int,
+        completed: set[int],
+        failed_indexes: set[int] | None,
+        unc_succeeded: list[str],
+        unc_failed: list[str],
+        fail_job: str | None,  # the message of a FailJob podFailurePolicy match
+    ) -> None:
+        self.succeeded = succeeded
+        self.failed = failed
+        self.completed = completed
+        self.failed_indexes = failed_indexes
+        self.unc_succeeded = unc_succeeded
+        self.unc_failed = unc_failed
+        self.fail_job = fail_job
 
 
 def sync_job(

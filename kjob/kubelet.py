@@ -7,10 +7,19 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from kjob.objects import Obj, format_time, is_deleting, meta, name_of, namespace_of, parse_time, uid_of
+from kjob.objects import (
+    Obj,
+    Record,
+    format_time,
+    is_deleting,
+    meta,
+    name_of,
+    namespace_of,
+    parse_time,
+    uid_of,
+)
 from kjob.runtime import RunState
 
 LOOPBACK = "127.0.0.1"
@@ -21,42 +30,62 @@ MAX_RESTART_BACKOFF = 300.0
 LAUNCH_TIMEOUT = 10.0
 
 
-@dataclass
-class Launch:
-    container: str
-    attempt: int
-    init: bool
+class Launch(Record):
+    __slots__ = ("attempt", "container", "init")
+
+    def __init__(self, container: str, attempt: int, init: bool) -> None:
+        self.container = container
+        self.attempt = attempt
+        self.init = init
 
 
-@dataclass
-class Stop:
-    container: str
-    attempt: int
-    grace: float
+class Stop(Record):
+    __slots__ = ("attempt", "container", "grace")
+
+    def __init__(self, container: str, attempt: int, grace: float) -> None:
+        self.container = container
+        self.attempt = attempt
+        self.grace = grace
 
 
-@dataclass
-class PodEvent:
-    type: str
-    reason: str
-    message: str
-    source: str = "kubelet"
-    field_path: str = ""
+class PodEvent(Record):
+    __slots__ = ("field_path", "message", "reason", "source", "type")
+
+    def __init__(
+        self, type: str, reason: str, message: str, source: str = "kubelet", field_path: str = ""
+    ) -> None:
+        self.type = type
+        self.reason = reason
+        self.message = message
+        self.source = source
+        self.field_path = field_path
 
 
-@dataclass
-class PodSync:
-    status: Obj
-    node_name: str | None = None  # set when the pod is bound to this machine now
-    launch: list[Launch] = field(default_factory=list)
-    stop: list[Stop] = field(default_factory=list)
-    events: list[PodEvent] = field(default_factory=list)
-    requeue_at: float | None = None
-    # Containers whose current attempt has a run (launched earlier or in this pass).
-    launched: set[str] = field(default_factory=set)
-    backoff_scale: float = 1.0
-    # Runs whose host vanished without a word: whatever is left of them must be killed.
-    lost: list[tuple[str, int]] = field(default_factory=list)
+class PodSync(Record):
+    __slots__ = (
+        "backoff_scale",
+        "events",
+        "launch",
+        "launched",
+        "lost",
+        "node_name",
+        "requeue_at",
+        "status",
+        "stop",
+    )
+
+    def __init__(self, status: Obj, backoff_scale: float = 1.0) -> None:
+        self.status = status
+        self.node_name: str | None = None  # set when the pod is bound to this machine now
+        self.launch: list[Launch] = []
+        self.stop: list[Stop] = []
+        self.events: list[PodEvent] = []
+        self.requeue_at: float | None = None
+        # Containers whose current attempt has a run (launched earlier or in this pass).
+        self.launched: set[str] = set()
+        self.backoff_scale = backoff_scale
+        # Runs whose host vanished without a word: whatever is left of them must be killed.
+        self.lost: list[tuple[str, int]] = []
 
     def wake_at(self, when: float) -> None:
         self.requeue_at = when if self.requeue_at is None else min(self.requeue_at, when)

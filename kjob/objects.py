@@ -121,6 +121,28 @@ def utc_datetime(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, tz=timezone.utc)
 
 
+# ---------------------------------------------------------------- records
+
+
+class Record:
+    """A dataclass's __eq__ and __repr__, for a plain class that lists its fields in __slots__. The
+    worker's modules (its decisions, run specs, cgroups) use these, not dataclasses: importing
+    dataclasses (inspect, ast, dis, ...) and building a class with it cost a worker ~10 ms before its
+    first container started."""
+
+    __slots__: tuple[str, ...] = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: as a dataclass's
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, n) == getattr(other, n) for n in self.__slots__
+        )
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
 # ---------------------------------------------------------------- names
 
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from kjob.objects import Obj, meta, name_of, namespace_of, parse_indexes
+from kjob.objects import Obj, Record, meta, name_of, namespace_of, parse_indexes
 
 FAILURE_COUNT_KEY = "batch.kubernetes.io/job-index-failure-count"
 IGNORED_FAILURE_COUNT_KEY = "batch.kubernetes.io/job-index-ignored-failure-count"
 
 
-@dataclass
-class FailureMatch:
-    action: str  # FailJob, Ignore, Count, FailIndex
-    rule: int
-    message: str = ""
+class FailureMatch(Record):
+    __slots__ = ("action", "message", "rule")
+
+    def __init__(self, action: str, rule: int, message: str = "") -> None:
+        self.action = action  # FailJob, Ignore, Count, FailIndex
+        self.rule = rule
+        self.message = message
 
 
 def _exit_codes(pod: Obj, container: str | None) -> list[tuple[str, int]]:

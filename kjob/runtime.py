@@ -13,11 +13,11 @@ import signal
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 from kjob.containerlog import LogWriter
+from kjob.objects import Record
 from kjob.store import json_lines, write_all
 
 # The kubelet never waits less than this between SIGTERM and SIGKILL.
@@ -28,22 +28,50 @@ KEEP_CGROUPS = 32  # empty cgroups a launcher keeps for its next runs, at most
 PR_SET_CHILD_SUBREAPER = 36
 
 
-@dataclass
-class RunSpec:
+class RunSpec(Record):
     """Everything a host (the launcher, or a shim) needs to start one run (attempt) of a container."""
 
-    # Paths as strings: a spec crosses to the launcher pickled, and rebuilding Paths there cost every run.
-    run_dir: str  # <home>/run/<pod-uid>
-    container: str
-    attempt: int
-    argv: list[str]
-    env: dict[str, str]
-    cwd: str
-    log_path: str
-    grace: float
-    notify: str = ""  # the worker's wake-up socket, told when the container has started
-    limits: Any = None  # cgroups.Limits of the container, if it has any
-    make_cwd: bool = False  # kjob's own working directory for the container, made by its host
+    __slots__ = (
+        "argv",
+        "attempt",
+        "container",
+        "cwd",
+        "env",
+        "grace",
+        "limits",
+        "log_path",
+        "make_cwd",
+        "notify",
+        "run_dir",
+    )
+
+    def __init__(
+        self,
+        run_dir: str,  # <home>/run/<pod-uid>
+        container: str,
+        attempt: int,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: str,
+        log_path: str,
+        grace: float,
+        notify: str = "",  # the worker's wake-up socket, told when the container has started
+        limits: Any = None,  # cgroups.Limits of the container, if it has any
+        make_cwd: bool = False,  # kjob's own working directory for the container, made by its host
+    ) -> None:
+        # Paths as strings: a spec crosses to the launcher pickled, and rebuilding Paths there cost
+        # every run.
+        self.run_dir = run_dir
+        self.container = container
+        self.attempt = attempt
+        self.argv = argv
+        self.env = env
+        self.cwd = cwd
+        self.log_path = log_path
+        self.grace = grace
+        self.notify = notify
+        self.limits = limits
+        self.make_cwd = make_cwd
 
     @property
     def run_id(self) -> str:
@@ -54,21 +82,49 @@ class RunSpec:
         return f"{self.container}.{self.attempt}"
 
 
-@dataclass
-class RunState:
+class RunState(Record):
     """What the run files say of one container run."""
 
-    launched: bool
-    launched_at: float | None = None
-    shim_pid: int | None = None
-    shim_start: int | None = None
-    pid: int | None = None
-    started_at: float | None = None
-    exit: dict[str, Any] | None = None
-    limits: list[str] = field(default_factory=list)  # how the run's resource limits are enforced
-    alive: bool | None = None  # whether the run's host lived when the files were read (None: not looked)
-    shared: bool = False  # hosted by a launcher among other runs, not by a shim of its own
-    cgroup: str | None = None  # the name of the launcher's kept cgroup it runs in (see cgroups.kept_name)
+    __slots__ = (
+        "alive",
+        "cgroup",
+        "exit",
+        "launched",
+        "launched_at",
+        "limits",
+        "pid",
+        "shared",
+        "shim_pid",
+        "shim_start",
+        "started_at",
+    )
+
+    def __init__(
+        self,
+        launched: bool,
+        launched_at: float | None = None,
+        shim_pid: int | None = None,
+        shim_start: int | None = None,
+        pid: int | None = None,
+        started_at: float | None = None,
+        exit: dict[str, Any] | None = None,
+        limits: list[str] | None = None,  # how the run's resource limits are enforced
+        alive: bool | None = None,  # whether the run's host lived when the files were read (None: not looked)
+        shared: bool = False,  # hosted by a launcher among other runs, not by a shim of its own
+        cgroup: str
+        | None = None,  # the name of the launcher's kept cgroup it runs in (see cgroups.kept_name)
+    ) -> None:
+        self.launched = launched
+        self.launched_at = launched_at
+        self.shim_pid = shim_pid
+        self.shim_start = shim_start
+        self.pid = pid
+        self.started_at = started_at
+        self.exit = exit
+        self.limits: list[str] = [] if limits is None else limits
+        self.alive = alive
+        self.shared = shared
+        self.cgroup = cgroup
 
 
 def _paths(run_dir: Path | str, key: str) -> tuple[str, str, str, str]:
@@ -415,15 +471,13 @@ class Launcher:
 
 
 def _preload() -> None:
-    """The modules a host needs before its first run (shutil: the first PATH lookup). The worker
-    imports them before it forks its launchers, which inherit them instead of each importing them
-    again (~6 ms of CPU a launcher) while the worker, the command and the launchers all start up on
-    the same cores; Host.warm() imports them in a host that did not come from there."""
+    """The modules a host needs before its first run. The worker imports them before it forks its
+    launchers, which inherit them instead of each importing them again (~6 ms of CPU a launcher)
+    while the worker, the command and the launchers all start up on the same cores; Host.warm()
+    imports them in a host that did not come from there."""
     import pickle  # noqa: F401
     import resource  # noqa: F401
     import selectors  # noqa: F401
-    import shutil  # noqa: F401
-    import subprocess  # noqa: F401
 
     from kjob import cgroups  # noqa: F401
 
@@ -762,13 +816,20 @@ def _found_executable(spec: RunSpec) -> str | None:
     hit = _FOUND.get((command, path))
     if hit is None or now - hit[1] > FOUND_FOR:
         search = os.defpath if path is None else path
-        found = None
-        if all(d.startswith("/") for d in search.split(os.pathsep)):
-            import shutil
-
-            found = shutil.which(command, path=search)
+        directories = search.split(os.pathsep)
+        found = _which(command, directories) if all(d.startswith("/") for d in directories) else None
         hit = _FOUND[(command, path)] = (found, now)
     return hit[0]
+
+
+def _which(command: str, directories: list[str]) -> str | None:
+    """shutil.which() of a command in absolute directories: the first executable file of that name.
+    Not shutil's own: importing shutil (bz2, lzma, fnmatch) cost a launcher's first run ~2 ms."""
+    for directory in dict.fromkeys(directories):
+        path = os.path.join(directory, command)
+        if os.access(path, os.X_OK) and not os.path.isdir(path):
+            return path
+    return None
 
 
 # What Popen's restore_signals gives a child: Python ignores these, and an ignored signal stays ignored
@@ -801,6 +862,13 @@ def _spawn(spec: RunSpec, executable: str, host: Host, stdout: int, stderr: int)
         os.fchdir(host.cwd)
 
 
+def _start_errors() -> tuple[type[Exception], ...]:
+    """What a container's failed start raises; subprocess's own error (a shim's cgroup join failed
+    before exec) only where Popen has run, which alone imports subprocess."""
+    subprocess = sys.modules.get("subprocess")
+    return (OSError, ValueError) if subprocess is None else (OSError, ValueError, subprocess.SubprocessError)
+
+
 def _found_key(spec: RunSpec) -> tuple[str, str | None]:
     return (spec.argv[0] if spec.argv else "", spec.env.get("PATH"))
 
@@ -831,7 +899,6 @@ class Run:
     def start(self, host: Host) -> bool:
         """Start the container's main process in the run's cgroup; False if it could not start."""
         import selectors
-        import subprocess
 
         from kjob import cgroups
 
@@ -853,6 +920,8 @@ class Run:
         def spawn(executable: str | None) -> int:
             if executable is not None and not host.dedicated:
                 return _spawn(spec, executable, host, out_w, err_w)
+            import subprocess  # not for the launcher's own spawns: ~2 ms to import
+
             self.proc = subprocess.Popen(
                 spec.argv,
                 executable=executable,
@@ -878,7 +947,7 @@ class Run:
                     # Gone or changed since it was looked up: the container's PATH searched as exec does.
                     _FOUND.pop(_found_key(spec), None)
                     self.pid = spawn(None)
-        except (OSError, subprocess.SubprocessError, ValueError) as e:
+        except _start_errors() as e:
             self.start_error = _start_error_message(spec, e)
         finally:
             os.close(out_w)

@@ -119,8 +119,9 @@ def use_fast_encoding() -> None:
     times faster (1.3 against 15 us). The bytes are json's, but for text beyond ASCII, written as UTF-8
     instead of escaped (either reads back the same). What orjson refuses, an integer beyond 64 bits,
     goes through json. (A float it would write differently, NaN, has no field to be in: no field of
-    the API is a float.) Not for the commands, which write an object or two: importing it costs ~11 ms
-    in a fresh interpreter (~2 ms in the worker, which has most of what it imports already)."""
+    the API is a float.) Not for the commands, which write an object or two: importing it costs ~10 ms
+    (it imports dataclasses, uuid and datetime), which the worker spends once its first pass has
+    started its containers."""
     global _encode
     try:
         import orjson

@@ -253,6 +253,7 @@ class Worker:
         self.idle_since: float | None = None  # when the last pass found no work
         self.gone = False  # its state directory was removed (see _home_gone)
         self.last_change = 0.0  # time.monotonic() at the end of the last pass that changed something
+        self.encoder_due = True  # orjson still to be taken up (see cycle)
         # Tests shorten Kubernetes' back-off delays (10 s doubling) with this one setting.
         self.backoff_scale = float(os.environ.get("KJOB_BACKOFF_SCALE", "1") or 1)
 
@@ -367,6 +368,11 @@ class Worker:
                         # that writes next finds no worker and starts a fresh one.
                         self.release()
                         done = True
+                if self.encoder_due:
+                    # Once the first pass has started its containers: importing orjson (dataclasses,
+                    # uuid: ~10 ms) before it held up a new worker's first container as long.
+                    self.encoder_due = False
+                    use_fast_encoding()
                 if done:
                     if changed:
                         self.notify_watchers()  # the last change must reach waiting commands too
@@ -1111,7 +1117,6 @@ def log(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     os.umask(0o077)  # state, logs and sockets are the user's alone
-    use_fast_encoding()
     store = Store(args[0] if args else None)
     store.remember_reads()
     try:

@@ -790,3 +790,32 @@ def test_a_pod_waiting_on_its_launcher_is_still_synced_when_it_must_be(
         assert synced == [pod["metadata"]["name"]]
     finally:
         worker.release()
+
+
+def test_the_worker_takes_up_orjson_once_its_first_pass_has_started_containers(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Importing orjson (~10 ms) waits until the first pass has asked for its containers' runs, so
+    that a new worker's first container does not wait for it; and it happens once."""
+    import yaml
+
+    from kjob import manifest, objects
+    from kjob import worker as worker_module
+
+    store = Store(home)
+    store.remember_reads()
+    job = manifest.prepare_job(yaml.safe_load(job_manifest("j", "true")), "default", objects.now())
+    with store.lock():
+        store.create("jobs", job)
+    worker = worker_module.Worker(store)
+    launcher = _SilentLauncher()
+    worker.launchers = [launcher]
+    taken_up: list[int] = []  # runs asked for when it was
+    monkeypatch.setattr(worker_module, "use_fast_encoding", lambda: taken_up.append(len(launcher.asked)))
+    monkeypatch.setattr(worker, "wait", lambda timeout: None)
+    assert worker.acquire()
+    try:
+        assert not worker.cycle() and not worker.cycle()
+    finally:
+        worker.release()
+    assert taken_up == [1]

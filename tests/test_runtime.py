@@ -317,3 +317,42 @@ def test_an_exit_record_whose_run_directory_is_gone_is_dropped(
     stuck = host(tmp_path / "run")
     runtime.Host._write_records(stuck)  # type: ignore[arg-type]
     assert [tries for _, _, tries in stuck.records] == [1]  # kept, to be tried again
+
+
+# ---------------------------------------------------------------- specs and PATH lookups
+
+
+def test_a_run_spec_crosses_to_its_host_whole_and_compares_by_value(tmp_path: Path) -> None:
+    """A spec goes to the launcher pickled: it arrives equal, field for field (a plain class with
+    __slots__, not a dataclass: see kjob.objects.Record)."""
+    import pickle
+
+    from kjob.cgroups import Limits
+
+    sent = spec(tmp_path, "true")
+    sent.limits, sent.notify, sent.make_cwd = Limits(memory=2**20), "/tmp/sock", True
+    got = pickle.loads(pickle.dumps(sent))
+    assert got == sent and got is not sent
+    assert got.limits == Limits(memory=2**20) and got.notify == "/tmp/sock" and got.make_cwd
+    got.attempt = 1
+    assert got != sent
+    assert repr(sent).startswith("RunSpec(") and "container='c'" in repr(sent)
+
+
+def test_a_command_is_found_in_path_as_shutil_finds_it(tmp_path: Path) -> None:
+    import shutil
+
+    from kjob.runtime import _which
+
+    plain, directory, runnable, other = (tmp_path / d for d in ("plain", "directory", "runnable", "other"))
+    for d in (plain, directory, runnable, other):
+        d.mkdir()
+    (plain / "tool").write_text("not executable")
+    (directory / "tool").mkdir()
+    for d in (runnable, other):
+        (d / "tool").write_text("#!/bin/sh\n")
+        (d / "tool").chmod(0o755)
+    dirs = [str(plain), str(directory), str(runnable), str(other), str(runnable)]
+    assert _which("tool", dirs) == str(runnable / "tool") == shutil.which("tool", path=os.pathsep.join(dirs))
+    assert _which("tool", dirs[:2]) is None is shutil.which("tool", path=os.pathsep.join(dirs[:2]))
+    assert _which("absent", dirs) is None
