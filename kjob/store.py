@@ -290,8 +290,9 @@ class Store:
 
     Reads take no lock (files are only ever replaced whole, logs only appended to or replaced whole
     by their rewrite). Every read-modify-write happens inside
-    `with store.lock():`, which also guards the resourceVersion counter. Every write moves that
-    counter, so the `resourceversion` file also tells a reader whether anything changed.
+    `with store.lock():`, which also guards the resourceVersion counter. Every command that writes
+    moves that counter, so the `resourceversion` file also tells the worker, which remembers what it
+    read, whether anyone else changed anything (see next_resource_version).
     """
 
     def __init__(self, home: os.PathLike[str] | str | None = None) -> None:
@@ -303,8 +304,11 @@ class Store:
         self._lock_depth = 0
         self.corrupt: list[str] = []
         self._rv_next: int | None = None
-        self._rv_unsynced = False  # the counter written by a flush, durable once the flush syncs
-        self._rv_at_flush = False  # a cached span is handing out versions: its flush stores the counter
+        # The resourceversion file (see _marker) as this process last wrote it, reserving its block.
+        self._rv_marker: tuple[int, int, bytes] | None = None
+        # remember_reads(): the same, for a block kept from one locked span to the next; the block
+        # is still this process's only if the file is still so (see next_resource_version).
+        self._rv_kept: tuple[int, int, bytes] | None = None
         # Object directories this process has made or seen: a write into one needs no mkdir (in the
         # worker that was a few syscalls for every write). Forgotten when a write fails.
         self._dirs: set[str] = set()
@@ -478,57 +482,39 @@ class Store:
 
     def _flush(self) -> None:
         pending = self._pending
-        counter: bytes | None = None
-        if self._rv_at_flush and self._rv_next is not None:
-            # The versions this span gave out: stored before any object that carries one (see below).
-            counter = str(self._rv_next - 1).encode()
-            self._rv_next, self._rv_at_flush = None, False
-        if not pending and counter is None:
+        if not pending:
             return
         order = {kind: i for i, kind in enumerate(KINDS)}
         # Jobs before pods before events (see cached()); each object encoded once, as it is now, however
         # often the span wrote it.
         items = sorted(pending.items(), key=lambda item: order.get(item[1][0], len(KINDS)))
         pid = os.getpid()
-        temps: list[tuple[str, str, str, os.stat_result]] = []
+        temps: list[tuple[str, str, str, os.stat_result]] = []  # (kind, path, temp path, its stat)
         renamed = 0
         files = [
             (path, kind, obj) for path, (kind, obj) in items if obj is not None and kind not in LOG_KINDS
         ]
-        logged_objects = any(obj is not None and kind in LOG_KINDS for kind, obj in pending.values())
-        durable = any(kind not in EPHEMERAL_KINDS for _, kind, _ in files)
-        # Every file this flush renames is durable before the first rename (see below), the counter's
-        # too, if anything it covers is written.
-        sync = durable or ((bool(files) or logged_objects) and (counter is not None or self._rv_unsynced))
-        # Each file synced on its own where they are few (a pass of the worker: the counter and a job
-        # or two); else one syncfs, which also writes out whatever else the filesystem holds unwritten
-        # (the launchers' records and logs): ~1.7 ms a pass, against ~0.2 ms a file.
-        each = (
-            sync
-            and len(files) + (counter is not None) <= FSYNC_EACH
-            and (counter is not None or not self._rv_unsynced)
-        )
+        # Every file this flush renames is durable before the first rename (see below). (The versions
+        # its objects carry were reserved durably before any of them was written: see
+        # next_resource_version.)
+        sync = any(kind not in EPHEMERAL_KINDS for _, kind, _ in files)
+        # Each file synced on its own where they are few (a pass of the worker: a job or two); else
+        # one syncfs, which also writes out whatever else the filesystem holds unwritten (the
+        # launchers' records and logs): ~1.7 ms a pass, against ~0.2 ms a file.
+        each = sync and len(files) <= FSYNC_EACH
         try:
-            if counter is not None:
-                path = f"{self.root}/resourceversion"
-                temps.append(("", path, *_write_temp(path, counter, pid, durable=each)))
-                self._rv_unsynced = not each
             for path, kind, written in files:
                 temps.append((kind, path, *_write_temp(path, _record(written), pid, durable=each)))
-            # The renames reach the journal in the order they are made: after a crash, no object is
-            # there without the counter that covers its version, and no pod's new line without the
-            # job's file written before it. (And a file synced before it is renamed over another is not
-            # flushed again by the rename, which ext4 does to unsynced data: ~0.1 ms each.)
+            # The renames reach the journal in the order they are made: after a crash, no pod's new
+            # line is there without the job's file written before it. (And a file synced before it is
+            # renamed over another is not flushed again by the rename, which ext4 does to unsynced
+            # data: ~0.1 ms each.)
             if sync and not each:
                 _syncfs(self.root)
-                self._rv_unsynced = False
             for kind, path, tmp, st in temps:
                 os.replace(tmp, path)
                 renamed += 1
-                if kind:
-                    self._remember_written(kind, path, st)
-                else:
-                    self._counter_written(self._seen, (st.st_ino, st.st_mtime_ns, counter or b""))
+                self._remember_written(kind, path, st)
             temps = []
             logged: dict[tuple[str, str], builtins.list[tuple[str, Obj | None]]] = {}
             for path, (kind, obj) in items:
@@ -563,36 +549,51 @@ class Store:
             raise RuntimeError("store write outside store.lock()")
 
     def next_resource_version(self) -> str:
-        """A store-wide counter, like etcd's revision: every write gets a larger one."""
+        """A store-wide counter, like etcd's revision: every write gets a larger one. Versions are
+        reserved in blocks, stored durably before any object carries one of them, so a crash can
+        only skip numbers, never reuse one. A command gives back what it did not use as it lets go
+        of the lock. The worker (remember_reads) keeps its block from pass to pass while no one else
+        writes: most passes write no counter at all, where each one wrote, synced and renamed it (a
+        third of the syncs that a pass waits for before its containers start)."""
         self._require_lock()
-        if self._cache is not None and self._rv_next is None:
-            # A cached span writes nothing before its flush, so it reserves nothing either: it counts
-            # on from the stored counter, and the flush stores where it got to, before any of its
-            # objects is renamed into place (see _flush). One write of the counter a pass, not two.
-            before = self._marker()
-            if self._memo is not None and (before is None or before != self._seen):
-                self._listings.clear()  # someone else wrote since this process last looked
-            self._rv_next = _counter(before) + 1
-            self._rv_ceiling = 2**63
-            self._rv_at_flush = True
-        elif self._rv_next is None or self._rv_next > self._rv_ceiling:
+        if self._rv_kept is not None:
+            kept, self._rv_kept = self._rv_kept, None
+            if self._marker() != kept:
+                self._rv_next = None  # someone else wrote since: on from where they got to
+        if self._rv_next is None or self._rv_next > self._rv_ceiling:
             before = self._marker()
             start = _counter(before) + 1
             self._rv_ceiling = start + RESOURCE_VERSION_BLOCK - 1
             self._write_counter(self._rv_ceiling, durable=True, before=before)
+            self._rv_marker = self._seen
             self._rv_next = start
         value = self._rv_next
         self._rv_next += 1
         return str(value)
 
     def _settle_resource_version(self) -> None:
-        """Give back the unused part of the reserved block, so versions stay dense between commands."""
-        if self._rv_next is None or self._rv_at_flush:
-            self._rv_next, self._rv_at_flush = None, False
+        """As the lock is let go: a command gives back the unused part of its block, so versions stay
+        dense between commands; the worker keeps it for its next pass (see give_back_versions)."""
+        if self._rv_next is None:
             return
-        used, self._rv_next = self._rv_next - 1, None
-        # Not fsynced: after a crash the file may still hold the reserved ceiling, which is only a gap.
-        # This process has held the lock since it reserved the block: nobody else wrote meanwhile.
+        if self._memo is not None and self._rv_marker is not None:
+            self._rv_kept = self._rv_marker
+            return
+        self._give_back()
+
+    def give_back_versions(self) -> None:
+        """Store the last version given out as the counter, in place of the block's end: the worker
+        does so as it exits."""
+        self._require_lock()
+        self._give_back()
+
+    def _give_back(self) -> None:
+        # Not fsynced: after a crash the file may still hold the block's end, which is only a gap.
+        kept, self._rv_kept = self._rv_kept, None
+        if self._rv_next is None or (kept is not None and self._marker() != kept):
+            self._rv_next = self._rv_marker = None  # nothing reserved, or someone wrote after it
+            return
+        used, self._rv_next, self._rv_marker = self._rv_next - 1, None, None
         self._write_counter(used, durable=False, before=self._seen)
 
     def _write_counter(self, value: int, durable: bool, before: tuple[int, int, bytes] | None) -> None:
@@ -933,8 +934,8 @@ class Store:
         """list() with remember_reads(), holding the lock: one look at the resourceversion file says
         whether any other process has written since this one last looked; if not, the listing and
         every object in it are as this process last saw or wrote them, and no file is touched.
-        Only the lock's holder can know that no write is half done (every writer holds the lock and
-        moves the counter before its first file)."""
+        Only the lock's holder can know that no write is half done (every other writer holds the lock
+        and moves the counter before its first file)."""
         marker = self._marker()
         if marker is None or marker != self._seen:
             self._listings.clear()
@@ -1087,8 +1088,8 @@ class Store:
         return self._write(kind, obj, ns, path)
 
     def delete(self, kind: str, namespace: str, name: str) -> bool:
-        """Remove an object. Like etcd's revision, the counter moves for a delete too, so readers that
-        watch it (remember_reads()) see deletions."""
+        """Remove an object. Like etcd's revision, the counter moves for a delete too, so the worker
+        (remember_reads()) sees a command's deletions."""
         self._require_lock()
         path = self._path(kind, namespace, name)
         if self._cache is not None:

@@ -364,6 +364,8 @@ class Worker:
                     else:
                         with contextlib.suppress(StoreError):
                             self.store.compact_logs()
+                        with contextlib.suppress(StoreError):
+                            self.store.give_back_versions()  # versions stay dense for the commands
                         # Give up the singleton lock while still holding the store lock, so a CLI
                         # that writes next finds no worker and starts a fresh one.
                         self.release()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kjob.errors import AlreadyExists, Conflict, NotFound, StoreError
-from kjob.store import FSYNC_EACH, STORE_FORMAT, Store, default_home
+from kjob.store import FSYNC_EACH, RESOURCE_VERSION_BLOCK, STORE_FORMAT, Store, default_home
 
 
 def job(name: str, ns: str = "default") -> dict:
@@ -458,26 +458,38 @@ def _record_syncs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_cached_span_makes_its_reserved_versions_durable_before_any_object_lands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The reservation of resourceVersions is not fsynced on its own in a cached span: the flush
-    syncs it before any file is renamed into place (events-only spans too), and the counter lands
-    before any object that carries one of its versions."""
+    """A span's block of resourceVersions is stored and synced as it is reserved, before the flush
+    writes any object that carries one of them (events-only spans too); a command's span gives back
+    what it did not use as it lets go of the lock (not synced: a crash only leaves a gap)."""
     seen = _record_syncs(monkeypatch)
     store = Store(tmp_path)
     with store.lock(), store.cached():
         store.create("events", {"metadata": {"name": "e", "namespace": "default"}})
         store.create("jobs", job("j"))
-    assert seen == ["fsync resourceversion", "fsync jobs", "rename resourceversion", "rename jobs"]
+    assert seen == [
+        "fsync resourceversion",
+        "rename resourceversion",
+        "fsync jobs",
+        "rename jobs",
+        "rename resourceversion",
+    ]
     seen.clear()
     with store.lock(), store.cached():
         store.create("events", {"metadata": {"name": "f", "namespace": "default"}})
-    # The event goes to its namespace's log after both, not synced (events are ephemeral).
-    assert seen == ["fsync resourceversion", "rename resourceversion"]
+    # The event goes to its namespace's log, not synced (events are ephemeral).
+    assert seen == ["fsync resourceversion", "rename resourceversion", "rename resourceversion"]
     seen.clear()
     with store.lock(), store.cached():
-        for i in range(FSYNC_EACH):
+        for i in range(FSYNC_EACH + 1):
             store.create("jobs", job(f"k{i}"))
     # More files than are worth syncing one by one: one syncfs for them all.
-    assert seen == ["syncfs", "rename resourceversion", *["rename jobs"] * FSYNC_EACH]
+    assert seen == [
+        "fsync resourceversion",
+        "rename resourceversion",
+        "syncfs",
+        *["rename jobs"] * (FSYNC_EACH + 1),
+        "rename resourceversion",
+    ]
     assert [e["metadata"]["name"] for e in Store(tmp_path).list("events")] == ["e", "f"]
 
 
@@ -498,35 +510,95 @@ def test_current_gives_objects_as_a_cached_span_holds_them_now(tmp_path: Path) -
     assert [o["metadata"]["name"] for o in store.current("jobs", listed)] == ["a", "c"]  # outside a span
 
 
-def test_a_cached_span_counts_on_in_memory_and_stores_the_counter_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _counter_writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What the store writes into its resourceversion file, write by write."""
     from kjob import store as store_module
 
-    store = Store(tmp_path)
-    with store.lock():
-        store.create("jobs", job("before"))
-    counter_writes: list[str] = []
+    writes: list[str] = []
     real_replace = os.replace
 
     def replace(src: str, dst: str) -> None:
         if str(dst).endswith("resourceversion"):
-            counter_writes.append(Path(src).read_text())
+            writes.append(Path(src).read_text())
         real_replace(src, dst)
 
     monkeypatch.setattr(store_module.os, "replace", replace)
+    return writes
+
+
+def test_a_command_reserves_a_block_of_versions_and_gives_back_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(tmp_path)
+    with store.lock():
+        store.create("jobs", job("before"))
+    writes = _counter_writes(monkeypatch)
     with store.lock(), store.cached():
         made = [store.create("jobs", job(f"j{i}")) for i in range(3)]
         store.delete("jobs", "default", "before")
     versions = [int(o["metadata"]["resourceVersion"]) for o in made]
     assert versions == [versions[0], versions[0] + 1, versions[0] + 2]
-    assert counter_writes == [str(versions[-1] + 1)]  # once, at the flush: the delete took a version too
+    # The block's end first, then, as the lock is let go, the last version given (the delete's).
+    assert writes == [str(versions[0] + RESOURCE_VERSION_BLOCK - 1), str(versions[-1] + 1)]
     monkeypatch.undo()
-    # Another process (a command) goes on from there.
-    other = Store(tmp_path)
+    other = Store(tmp_path)  # another command goes on from there
     with other.lock():
         later = other.create("jobs", job("later"))
-    assert int(later["metadata"]["resourceVersion"]) > versions[-1] + 1
+    assert int(later["metadata"]["resourceVersion"]) == versions[-1] + 2
+
+
+def test_the_worker_keeps_its_block_of_versions_from_pass_to_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that remembers its reads (the worker's) keeps its block across locked spans while
+    no one else writes: its passes write no counter. A command's write in between takes its versions
+    after the block's end; the worker's next pass then reserves a block after the command's. Each
+    version is given once, and later writes get larger ones."""
+    worker = _worker_store(tmp_path)
+    writes = _counter_writes(monkeypatch)
+    versions = []
+    for i in range(5):
+        with worker.lock(), worker.cached():
+            versions.append(int(worker.create("jobs", job(f"w{i}"))["metadata"]["resourceVersion"]))
+    assert versions == list(range(versions[0], versions[0] + 5))
+    assert writes == [str(versions[0] + RESOURCE_VERSION_BLOCK - 1)]  # the block, reserved once
+    command = Store(tmp_path)
+    with command.lock():
+        by_command = int(command.create("jobs", job("c"))["metadata"]["resourceVersion"])
+    assert by_command == versions[0] + RESOURCE_VERSION_BLOCK
+    with worker.lock(), worker.cached():
+        # The worker's pass sees the command's job, and writes after it.
+        assert "c" in [o["metadata"]["name"] for o in worker.list("jobs")]
+        after = int(worker.create("jobs", job("w5"))["metadata"]["resourceVersion"])
+    assert after == by_command + 1
+    assert writes[-1] == str(after + RESOURCE_VERSION_BLOCK - 1)
+
+
+def test_the_worker_gives_back_its_block_as_it_exits_or_leaves_a_gap_if_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = _worker_store(tmp_path)
+    with worker.lock(), worker.cached():
+        last = int(worker.create("jobs", job("a"))["metadata"]["resourceVersion"])
+    # Killed here, the worker leaves its block's end in the file: the next command skips the rest of
+    # the block and reuses no version.
+    command = Store(tmp_path)
+    with command.lock():
+        assert int(command.create("jobs", job("b"))["metadata"]["resourceVersion"]) > last
+    with worker.lock(), worker.cached():
+        last = int(worker.create("jobs", job("c"))["metadata"]["resourceVersion"])
+    with worker.lock():
+        worker.give_back_versions()
+    with command.lock():
+        assert int(command.create("jobs", job("d"))["metadata"]["resourceVersion"]) == last + 1
+    # Given back after someone else wrote, the block is dropped, not stored over their counter.
+    with worker.lock(), worker.cached():
+        worker.create("jobs", job("e"))
+    with command.lock():
+        theirs = int(command.create("jobs", job("f"))["metadata"]["resourceVersion"])
+    with worker.lock():
+        worker.give_back_versions()
+    assert int((tmp_path / "resourceversion").read_text()) == theirs
 
 
 def test_a_namespace_directory_removed_underneath_is_made_again(tmp_path: Path) -> None:
@@ -549,25 +621,22 @@ def test_a_namespace_directory_removed_underneath_is_made_again(tmp_path: Path) 
 def test_a_flush_syncs_once_and_lands_jobs_before_pods_each_object_once_as_it_ends(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The worker's pass writes jobs and pods: the counter and the jobs are synced, then renamed in
-    order, then the pods are appended to their log and synced (a job's count lands before the pod
-    that loses its finalizer, and the pods before their containers start), each object once, in its
-    last state of the span."""
+    """The worker's pass writes jobs and pods: the jobs are synced, then renamed in order, then the
+    pods are appended to their log and synced (a job's count lands before the pod that loses its
+    finalizer, and the pods before their containers start), each object once, in its last state of
+    the span. The counter is written only when the worker reserves a block of versions."""
     seen = _record_syncs(monkeypatch)
-    store = Store(tmp_path)
+    store = _worker_store(tmp_path)
+    with store.lock(), store.cached():
+        store.create("jobs", job("first"))
+    seen.clear()
     with store.lock(), store.cached():
         pod = store.create("pods", _pod("p"))
         made = store.create("jobs", job("j"))
         store.update("jobs", dict(made, spec={"round": 1}))
         store.update("jobs", dict(store.must_get("jobs", "default", "j"), spec={"round": 2}))
         store.update("pods", dict(pod, spec={"round": 1}))
-    assert seen == [
-        "fsync resourceversion",
-        "fsync jobs",
-        "rename resourceversion",
-        "rename jobs",
-        "fdatasync pods",
-    ]
+    assert seen == ["fsync jobs", "rename jobs", "fdatasync pods"]
     on_disk = json.loads((tmp_path / "jobs" / "default" / "j.json").read_text())["object"]
     assert on_disk["spec"] == {"round": 2}
     lines = (tmp_path / "pods" / "default" / ".log").read_bytes().splitlines()

@@ -722,3 +722,21 @@ def test_the_command_counts_on_the_worker_started_before_it_loaded(
         for child in spawned:
             child.kill()
             child.wait()
+
+
+def test_a_worker_that_exits_gives_back_the_versions_it_did_not_use(kjob_proc, home: Path) -> None:  # type: ignore[no-untyped-def]
+    """The worker keeps a block of resourceVersions from pass to pass (see Store.next_resource_version)
+    and gives back what is left of it as it exits: the next command's write carries the next version,
+    one more than the largest any object has."""
+    from kjob.store import Store
+
+    kjob_proc("create", "-f", "-", input=job_manifest("dense", "true", completions=3))
+    kjob_proc("wait", "--for=condition=complete", "job/dense", "--timeout=30s")
+    wait_for("the idle worker to exit", lambda: not _workers(home), timeout=LINGER + 15)
+    store = Store(home)
+    objects = [o for kind in ("jobs", "pods", "events") for o in store.list(kind)]
+    assert len(objects) > 3
+    largest = max(int(o["metadata"]["resourceVersion"]) for o in objects)
+    assert int((home / "resourceversion").read_text()) == largest
+    kjob_proc("create", "-f", "-", input=job_manifest("next", "true", suspend=True))
+    assert int(store.must_get("jobs", "default", "next")["metadata"]["resourceVersion"]) == largest + 1
