@@ -1011,16 +1011,18 @@ class Store:
         self, kind: str, namespace: str | None, listed: builtins.list[Obj]
     ) -> builtins.list[Obj]:
         """Objects created in this cached span are not on disk yet, but exist."""
-        seen = {id(o) for o in listed}
-        extra = [
+        written = [
             obj
             for path, (pkind, pobj) in self._pending.items()
             if pkind == kind
             and pobj is not None
             and (obj := (self._cache or {}).get(path)) is not None
-            and id(obj) not in seen
             and (namespace is None or namespace_of(obj) == namespace)
         ]
+        if not written:
+            return listed  # the worker's first listings of a pass: no set of every listed object built
+        seen = {id(o) for o in listed}
+        extra = [obj for obj in written if id(obj) not in seen]
         if not extra:
             return listed
         return sorted([*listed, *extra], key=lambda o: (namespace_of(o), name_of(o)))
