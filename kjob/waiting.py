@@ -170,20 +170,22 @@ def met_line(target: Target) -> str:
 class _Clock:
     """One timeout shared by every object, and the worker's change notifications to sleep on."""
 
-    def __init__(self, store: Store, timeout: float) -> None:
+    def __init__(self, store: Store, timeout: float, jobs_only: bool = False) -> None:
         self.store = store
         self.timeout = timeout
+        self.jobs_only = jobs_only  # woken only by passes that move a job (see worker.JOBS_ONLY)
         self.deadline = time.monotonic() + timeout
         self.watcher: worker.Watcher | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
 
-    def sleep(self, at_most: float | None = None) -> None:
+    def sleep(self, at_most: float | None = None) -> bytes:
+        """Until the worker's next change, at most RECHECK; what its wake-ups said (see Watcher.wait)."""
         if self.watcher is None:
-            self.watcher = worker.Watcher(self.store)
+            self.watcher = worker.Watcher(self.store, self.jobs_only)
         limit = min(RECHECK if at_most is None else at_most, self.remaining())
-        self.watcher.wait(limit)
+        return self.watcher.wait(limit)
 
     def close(self) -> None:
         if self.watcher is not None:
@@ -197,11 +199,12 @@ def wait_for(store: Store, targets: list[Target], spec: WaitFor, timeout: float)
     """
     if timeout < 0:
         timeout = 168 * 3600.0
-    clock = _Clock(store, timeout)
+    jobs_only = spec.mode == "condition" and all(t.kind == "jobs" for t in targets)
+    clock = _Clock(store, timeout, jobs_only)
     try:
         # A watcher before the first look, so that no change between look and sleep is missed.
         if timeout > 0:
-            clock.watcher = worker.Watcher(store)
+            clock.watcher = worker.Watcher(store, jobs_only)
         present = [o for t in targets if (o := t.obj or store.get(t.kind, t.namespace, t.name)) is not None]
         worker.ensure_running(store, present)
         if spec.mode == "create":
@@ -246,12 +249,17 @@ def _wait_one(store: Store, target: Target, spec: WaitFor, clock: _Clock) -> Out
         if clock.remaining() <= 0:
             # kubectl's watch cannot even start once the shared timeout is spent.
             return Outcome(error=timed_out(target))
+        # A job's condition changes only in the worker's passes that say so (see worker.JOBS_MOVED):
+        # the others are not read for.
+        jobs_only = spec.mode == "condition" and target.kind == "jobs"
         while True:
             if obj is not None and is_met(obj, spec):
                 return Outcome(line=met_line(target), obj=obj)
             if clock.remaining() <= 0:
                 return Outcome(error=timed_out(target))
-            clock.sleep()
+            said = clock.sleep()
+            if jobs_only and said and not said.strip(worker.OTHERS_MOVED):
+                continue
             # An object deleted while watched is waited for, in case it comes back.
             obj = store.get(target.kind, target.namespace, target.name)
     except KjobError as e:

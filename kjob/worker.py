@@ -43,6 +43,14 @@ if TYPE_CHECKING:
 LOCK_NAME = "worker.lock"
 SOCKET_NAME = "worker.sock"
 WATCH_DIR = "watch"
+# What a watcher's wake-up says: a job's conditions changed, or a job went, in the pass just made
+# (JOBS_MOVED); or only other things changed (OTHERS_MOVED), which `kjob wait` for a job's condition
+# need not read the job again for. A wake-up of an older worker (b"c") says neither.
+JOBS_MOVED = b"j"
+OTHERS_MOVED = b"n"
+# A watcher whose socket's name ends so is woken only by JOBS_MOVED: a job's condition is all it waits
+# for. (A job of 1,000 pods is ~200 passes: each woke `kjob wait` for nothing.)
+JOBS_ONLY = ".jobs.sock"
 LOG_NAME = "worker.log"
 FOREGROUND = "foregroundDeletion"
 STORE_RETRY = 1.0
@@ -184,24 +192,28 @@ def _worker_env() -> dict[str, str]:
 class Watcher:
     """A CLI process's subscription to the worker's passes: a datagram socket woken after each change."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, jobs_only: bool = False) -> None:
         import socket
 
         directory = os.path.join(store.root, WATCH_DIR)
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        self.path = os.path.join(directory, f"{os.getpid()}.sock")
+        self.path = os.path.join(directory, f"{os.getpid()}{JOBS_ONLY if jobs_only else '.sock'}")
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.path)
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float) -> bytes:
+        """Sleep until the worker's next change (or the timeout); what its wake-ups said (b"" for
+        none), each wake-up a byte (see JOBS_MOVED)."""
+        said = []
         self.sock.settimeout(max(timeout, 0.0))
         with contextlib.suppress(OSError):
-            self.sock.recv(64)
+            said.append(self.sock.recv(64))
             self.sock.setblocking(False)
             while True:
-                self.sock.recv(64)
+                said.append(self.sock.recv(64))
+        return b"".join(said)
 
     def close(self) -> None:
         self.sock.close()
@@ -254,6 +266,7 @@ class Worker:
         self.gone = False  # its state directory was removed (see _home_gone)
         self.last_change = 0.0  # time.monotonic() at the end of the last pass that changed something
         self.encoder_due = True  # orjson still to be taken up (see cycle)
+        self.jobs_moved = False  # a job's conditions changed, or a job went, since watchers were told
         # Tests shorten Kubernetes' back-off delays (10 s doubling) with this one setting.
         self.backoff_scale = float(os.environ.get("KJOB_BACKOFF_SCALE", "1") or 1)
 
@@ -512,6 +525,7 @@ class Worker:
 
     def notify_watchers(self) -> None:
         """Wake the commands waiting on the store (kjob wait, get -w): after every pass that changed it."""
+        said, self.jobs_moved = (JOBS_MOVED if self.jobs_moved else OTHERS_MOVED), False
         directory = f"{self.store.root}/{WATCH_DIR}"
         try:
             entries = os.listdir(directory)
@@ -525,9 +539,11 @@ class Worker:
             self.notifier = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             self.notifier.setblocking(False)
         for entry in entries:
+            if said == OTHERS_MOVED and entry.endswith(JOBS_ONLY):
+                continue
             path = f"{directory}/{entry}"
             try:
-                self.notifier.sendto(b"c", path)
+                self.notifier.sendto(said, path)
             except ConnectionRefusedError:
                 with contextlib.suppress(OSError):
                     os.unlink(path)
@@ -635,6 +651,7 @@ class Worker:
                     changed = True
             if not owned:
                 store.delete("jobs", namespace_of(job), name_of(job))
+                self.jobs_moved = True
                 del job_uids[uid_of(job)]
                 self.removed = True
                 changed = True
@@ -900,7 +917,10 @@ class Worker:
         result = controller.sync_job(job, pods, now, backoff_scale=self.backoff_scale)
         self.wake_at(result.requeue_at)
         changed = False
-        if result.status != (job.get("status") or {}):
+        status = job.get("status") or {}
+        if result.status != status:
+            if result.status.get("conditions") != status.get("conditions"):
+                self.jobs_moved = True
             job = dict(job, status=result.status)
             store.update("jobs", job)
             changed = True

@@ -297,3 +297,119 @@ def test_wait_sees_the_worker_complete_jobs(kjob_proc) -> None:
     assert r.exit_code == 0
     r = kjob_proc("wait", "--for=delete", "job/quick", "--timeout=30s")
     assert r.exit_code == 0
+
+
+def _wake_watchers(home: Path, said: bytes) -> int:
+    """Send every watcher a wake-up, as the worker does after a pass; how many there were."""
+    import socket
+
+    sent = 0
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        for path in (home / "watch").glob("*.sock"):
+            sock.sendto(said, str(path))
+            sent += 1
+    return sent
+
+
+def test_a_condition_wait_reads_its_job_again_only_when_a_pass_says_a_job_moved(
+    jobs, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's wake-ups say whether a job's conditions changed (or a job went) in the pass;
+    `wait --for=condition` on a job reads it again only then, or when a wake-up says neither (an
+    older worker's), or after RECHECK without one."""
+    import threading
+    import time
+
+    from kjob import worker
+    from kjob.removal import Target
+
+    reads: list[str] = []
+    real_get = Store.get
+
+    def get(self: Store, kind: str, namespace: str, name: str):  # type: ignore[no-untyped-def]
+        reads.append(name)
+        return real_get(self, kind, namespace, name)
+
+    monkeypatch.setattr(Store, "get", get)
+    monkeypatch.setattr(waiting, "RECHECK", 30.0)
+    seen: dict[str, int] = {}
+
+    def worker_passes() -> None:
+        while not _wake_watchers(home, worker.OTHERS_MOVED):
+            time.sleep(0.01)  # the wait has not made its watcher yet
+        time.sleep(0.1)
+        seen["before"] = reads.count("run")
+        for _ in range(20):
+            time.sleep(0.005)
+            _wake_watchers(home, worker.OTHERS_MOVED)
+        time.sleep(0.05)
+        seen["after others"] = reads.count("run")
+        _wake_watchers(home, b"c")  # an older worker's: read again
+        time.sleep(0.05)
+        seen["after old"] = reads.count("run")
+        set_status(home, "run", COMPLETE)
+        seen["completed"] = reads.count("run")  # set_status read it too
+        _wake_watchers(home, worker.JOBS_MOVED)
+
+    thread = threading.Thread(target=worker_passes)
+    thread.start()
+    outcomes = list(
+        waiting.wait_for(
+            Store(home), [Target("jobs", "default", "run")], waiting.parse_wait_for("condition=complete"), 10
+        )
+    )
+    thread.join()
+    assert [o.line for o in outcomes] == ["job.batch/run condition met"]
+    assert seen["after others"] == seen["before"]  # twenty wake-ups, no read
+    assert seen["after old"] == seen["before"] + 1
+    assert reads.count("run") == seen["completed"] + 1
+
+
+def test_the_worker_says_when_a_jobs_conditions_changed(kjob, home: Path) -> None:
+    """A pass that changes only pods (or a job's counts) wakes watchers with OTHERS_MOVED; one that
+    changes a job's conditions, or removes a job, with JOBS_MOVED. A watcher for jobs only (`kjob
+    wait --for=condition` on jobs) is woken by the second kind alone."""
+    import yaml
+
+    from kjob import manifest, objects
+    from kjob.worker import JOBS_MOVED, OTHERS_MOVED, Watcher, Worker
+
+    store = Store(home)
+    job = manifest.prepare_job(
+        yaml.safe_load(job_manifest("w", "true", suspend=True)), "default", objects.now()
+    )
+    with store.lock():
+        store.create("jobs", job)
+    w = Worker(store)
+    assert w.acquire()
+    said: list[bytes] = []
+    with Watcher(store) as watcher, Watcher(store, jobs_only=True) as jobs_watcher:
+        with store.lock(), store.cached():
+            w.run_pass()  # the Suspended condition
+        w.notify_watchers()
+        said += [watcher.wait(1), jobs_watcher.wait(1)]
+        with store.lock(), store.cached():
+            current = store.must_get("jobs", "default", "w")
+            store.update("jobs", dict(current, status=dict(current["status"], active=0)))
+        with store.lock(), store.cached():
+            w.run_pass()  # the counts put right again: no condition moves
+        w.notify_watchers()
+        said += [watcher.wait(1), jobs_watcher.wait(0.2)]
+        with store.lock():
+            current = store.must_get("jobs", "default", "w")
+            store.update(
+                "jobs",
+                dict(
+                    current,
+                    metadata=dict(
+                        current["metadata"], deletionTimestamp="x", finalizers=["foregroundDeletion"]
+                    ),
+                ),
+            )
+        with store.lock(), store.cached():
+            w.run_pass()  # no pods: the job goes
+        w.notify_watchers()
+        said += [watcher.wait(1), jobs_watcher.wait(1)]
+    w.release()
+    assert store.get("jobs", "default", "w") is None
+    assert said == [JOBS_MOVED, JOBS_MOVED, OTHERS_MOVED, b"", JOBS_MOVED, JOBS_MOVED]
