@@ -111,8 +111,8 @@ class RunState(Record):
         limits: list[str] | None = None,  # how the run's resource limits are enforced
         alive: bool | None = None,  # whether the run's host lived when the files were read (None: not looked)
         shared: bool = False,  # hosted by a launcher among other runs, not by a shim of its own
-        cgroup: str
-        | None = None,  # the name of the launcher's kept cgroup it runs in (see cgroups.kept_name)
+        # The name of the launcher's kept cgroup it runs in (see cgroups.kept_name).
+        cgroup: str | None = None,
     ) -> None:
         self.launched = launched
         self.launched_at = launched_at
