@@ -306,9 +306,9 @@ class Store:
         self._rv_next: int | None = None
         # The resourceversion file (see _marker) as this process last wrote it, reserving its block.
         self._rv_marker: tuple[int, int, bytes] | None = None
-        # remember_reads(): the same, for a block kept from one locked span to the next; the block
-        # is still this process's only if the file is still so (see next_resource_version).
-        self._rv_kept: tuple[int, int, bytes] | None = None
+        # remember_reads(): the block was kept from one locked span to the next, and is still this
+        # process's only if the file is still as it wrote it (see next_resource_version).
+        self._rv_kept = False
         # Object directories this process has made or seen: a write into one needs no mkdir (in the
         # worker that was a few syscalls for every write). Forgotten when a write fails.
         self._dirs: set[str] = set()
@@ -556,9 +556,9 @@ class Store:
         writes: most passes write no counter at all, where each one wrote, synced and renamed it (a
         third of the syncs that a pass waits for before its containers start)."""
         self._require_lock()
-        if self._rv_kept is not None:
-            kept, self._rv_kept = self._rv_kept, None
-            if self._marker() != kept:
+        if self._rv_kept:
+            self._rv_kept = False
+            if self._marker() != self._rv_marker:
                 self._rv_next = None  # someone else wrote since: on from where they got to
         if self._rv_next is None or self._rv_next > self._rv_ceiling:
             before = self._marker()
@@ -577,7 +577,7 @@ class Store:
         if self._rv_next is None:
             return
         if self._memo is not None and self._rv_marker is not None:
-            self._rv_kept = self._rv_marker
+            self._rv_kept = True
             return
         self._give_back()
 
@@ -589,8 +589,8 @@ class Store:
 
     def _give_back(self) -> None:
         # Not fsynced: after a crash the file may still hold the block's end, which is only a gap.
-        kept, self._rv_kept = self._rv_kept, None
-        if self._rv_next is None or (kept is not None and self._marker() != kept):
+        kept, self._rv_kept = self._rv_kept, False
+        if self._rv_next is None or (kept and self._marker() != self._rv_marker):
             self._rv_next = self._rv_marker = None  # nothing reserved, or someone wrote after it
             return
         used, self._rv_next, self._rv_marker = self._rv_next - 1, None, None
