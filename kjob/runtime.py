@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import gc
 import json
 import os
 import select
@@ -487,6 +488,7 @@ def _run_key(run_dir: Path | str, key: str) -> str:
 
 
 def _launcher_main(sock: Any) -> None:
+    _collect_as_host()
     fd = sock.fileno()
     # Nothing of the worker's stays open here, above all its singleton lock.
     os.closerange(3, fd)
@@ -510,7 +512,15 @@ def _launcher_main(sock: Any) -> None:
     host.serve()
 
 
+def _collect_as_host() -> None:
+    """A host is forked from the worker, whose collector may be off (while it starts up): on here,
+    and what the worker held at the fork set aside for good, neither walked by it nor so copied."""
+    gc.freeze()
+    gc.enable()
+
+
 def _shim_main(spec: RunSpec, placement: Any = None) -> None:
+    _collect_as_host()
     os.setsid()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD, signal.SIGHUP, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)

@@ -792,6 +792,53 @@ def test_a_pod_waiting_on_its_launcher_is_still_synced_when_it_must_be(
         worker.release()
 
 
+def test_the_worker_turns_its_collector_on_once_its_first_pass_has_started_containers(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker starts with the cyclic collector off (main()), so that nothing of its start-up is
+    walked over and over before its first containers start; then it is on, the start-up's objects set
+    aside for good, and its young generation collected every GC_YOUNG allocations, not every 700."""
+    import gc
+
+    import yaml
+
+    from kjob import manifest, objects
+    from kjob import worker as worker_module
+
+    store = Store(home)
+    store.remember_reads()
+    job = manifest.prepare_job(yaml.safe_load(job_manifest("j", "true")), "default", objects.now())
+    with store.lock():
+        store.create("jobs", job)
+    worker = worker_module.Worker(store)
+    launcher = _SilentLauncher()
+    worker.launchers = [launcher]
+    monkeypatch.setattr(worker, "wait", lambda timeout: None)
+    enabled, threshold = gc.isenabled(), gc.get_threshold()
+    turned_on: list[int] = []  # runs asked for when it was
+    real = worker_module._collect_from_now
+
+    def collect_from_now() -> None:
+        turned_on.append(len(launcher.asked))
+        real()
+
+    monkeypatch.setattr(worker_module, "_collect_from_now", collect_from_now)
+    assert worker.acquire()
+    gc.disable()
+    gc.unfreeze()
+    try:
+        assert not worker.cycle()
+        assert gc.isenabled() and gc.get_threshold()[0] == worker_module.GC_YOUNG
+        assert gc.get_freeze_count() > 1000
+        assert not worker.cycle()
+    finally:
+        worker.release()
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+        (gc.enable if enabled else gc.disable)()
+    assert turned_on == [1]
+
+
 def test_the_worker_takes_up_orjson_once_its_first_pass_has_started_containers(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import IO, Any, NoReturn
 
@@ -10,6 +11,10 @@ _WRITING = frozenset({"create", "apply", "run"})
 
 
 def main(argv: list[str] | None = None, prog_name: str = "kjob") -> NoReturn:
+    # A command lives for a few dozen milliseconds and makes next to no cyclic garbage: the collector
+    # would only walk its imports' objects, over and over (~1.6 ms of `kjob get jobs`'s ~31 ms). A
+    # command that waits on the worker turns it back on (worker.Watcher), as it may run for hours.
+    gc.disable()
     _start_worker_early(sys.argv[1:] if argv is None else argv)
     from kjob.cli.base import main as cli_main
 
