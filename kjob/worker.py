@@ -251,6 +251,7 @@ class Worker:
 
         self.correlator = Correlator()
         self.run_root = str(store.run_dir)
+        self.notify_path = str(store.home / SOCKET_NAME)  # where its launchers say a run started or ended
         self.starts: dict[int, int | None] = {}
         self.dropped: dict[tuple[str, ...], int] = {}  # events the spam filter dropped, by key
         self.due: float | None = None
@@ -898,7 +899,7 @@ class Worker:
             cwd=cwd,
             log_path=run_log_path(run_dir, launch.container, launch.attempt),
             grace=float(spec.get("terminationGracePeriodSeconds", 30)),
-            notify=str(self.store.home / SOCKET_NAME),
+            notify=self.notify_path,
             limits=Limits.from_container(container),
             make_cwd=not container.get("workingDir"),
         )
@@ -980,32 +981,12 @@ class Worker:
         self, obj: Obj, etype: str, reason: str, message: str, source: str, now: float, field_path: str = ""
     ) -> None:
         """Record an event as client-go's recorder does (see kjob.recorder): a repeat counted in
-        count and lastTimestamp, similar events combined, spam dropped. (Five a pod: each piece is
-        worked out once.)"""
+        count and lastTimestamp, similar events combined, spam dropped. (Five a pod: the event is
+        built only once it is to be written; a job's thousandth SuccessfulCreate is dropped as spam.)"""
         md = meta(obj)
         name, ns, uid = str(md.get("name", "")), str(md.get("namespace") or "default"), str(md.get("uid", ""))
         kind, version = obj.get("kind"), obj.get("apiVersion")
-        involved: Obj = {"apiVersion": version, "kind": kind, "name": name, "namespace": ns, "uid": uid}
-        if field_path:
-            involved["fieldPath"] = field_path
         host = self.node if source == "kubelet" else ""  # only the kubelet names its node
-        stamp = format_time(now)
-        ev: Obj = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {"namespace": ns},
-            "involvedObject": involved,
-            "reason": reason,
-            "message": message,
-            "type": etype,
-            "source": {"component": source, "host": host} if host else {"component": source},
-            "reportingComponent": source,
-            "reportingInstance": host,
-            "count": 1,
-            "firstTimestamp": stamp,
-            "lastTimestamp": stamp,
-            "eventTime": None,
-        }
         # The recorder's correlator: after ten messages of one reason about one object, one combined
         # event stands for them all; a repeat counts in its event; and spam is dropped, counted all the same.
         about = (str(kind), ns, name, uid, str(version))
@@ -1014,28 +995,49 @@ class Worker:
         if combined is None:
             key = _event_key(uid, ns, etype, reason, message, source, field_path)
         else:
-            ev["message"] = combined
+            message = combined
             key = (uid, ns, etype, reason, source, host, "combined")
         if not self.correlator.allow((source, host, *about), now):
             self.dropped[key] = self.dropped.get(key, 0) + 1
             return
-        count = 1 + self.dropped.pop(key, 0)
+        count = (1 + self.dropped.pop(key, 0)) if self.dropped else 1
+        stamp = format_time(now)
         existing_name = self.events.get(key)
         if existing_name:
             existing = self.store.get("events", ns, existing_name)
             if existing is not None:
                 existing["count"] = int(existing.get("count") or 1) + count
                 existing["lastTimestamp"] = stamp
-                existing["message"] = ev["message"]
+                existing["message"] = message
                 self.store.update("events", existing)
                 return
-        ev["count"] = count
         # The event recorder's naming: `<object>.<hex nanoseconds>`, so listing by name is chronological.
         ns_stamp = max(time.time_ns(), self.last_event_ns + 1)
         self.last_event_ns = ns_stamp
         event_name = f"{name}.{ns_stamp:x}"
-        ev["metadata"].update({"name": event_name, "uid": new_uid(), "creationTimestamp": stamp})
-        self.store.create("events", ev)
+        involved: Obj = {"apiVersion": version, "kind": kind, "name": name, "namespace": ns, "uid": uid}
+        if field_path:
+            involved["fieldPath"] = field_path
+        metadata = {"namespace": ns, "name": event_name, "uid": new_uid(), "creationTimestamp": stamp}
+        self.store.create(
+            "events",
+            {
+                "apiVersion": "v1",
+                "kind": "Event",
+                "metadata": metadata,
+                "involvedObject": involved,
+                "reason": reason,
+                "message": message,
+                "type": etype,
+                "source": {"component": source, "host": host} if host else {"component": source},
+                "reportingComponent": source,
+                "reportingInstance": host,
+                "count": count,
+                "firstTimestamp": stamp,
+                "lastTimestamp": stamp,
+                "eventTime": None,
+            },
+        )
         self.events[key] = event_name
 
     def _collect_events(self, job_uids: dict[str, Obj], pods: list[Obj]) -> None:
