@@ -270,14 +270,13 @@ def _apply_one(
     if not name and meta.get("generateName"):
         raise PlainError(f"from {meta['generateName']}: cannot use generate name with apply")
     suffix = commands.dry_run_suffix(dry_run)
-    cache = str(store.home / "cache")
     if server_side:
-        return _server_side_apply(store, manifest, doc, source, ns, name, dry_run, validation, cache)
+        return _server_side_apply(store, manifest, doc, source, ns, name, dry_run, validation)
     modified = with_last_applied(doc)
     with store.lock():
         live = store.get("jobs", ns, name)
         if live is None:
-            return _create(store, manifest, modified, source, ns, dry_run, validation, cache)
+            return _create(store, manifest, modified, source, ns, dry_run, validation)
         if dry_run == commands.DRY_RUN_CLIENT:
             # kubectl neither diffs nor sends anything for an existing object on a client dry run.
             return Outcome(line=f"job.batch/{name} configured{suffix}", obj=modified)
@@ -296,7 +295,7 @@ def _apply_one(
             f'Name: "{name}", Namespace: "{ns}"\nfor: "{source}": '
         )
         try:
-            warnings += commands.check_fields(manifest, new, source, "patching", cache, validation)
+            warnings += commands.check_fields(manifest, new, source, "patching", validation)
         except BadRequest as e:
             return Outcome(error=BadRequest(e.text, context), warnings=warnings)
         error = _update(store, manifest, live, new, dry_run)
@@ -315,7 +314,6 @@ def _create(
     ns: str,
     dry_run: str,
     validation: str,
-    cache: str,
 ) -> Outcome:
     """The object does not exist yet: create it with its annotation, skipping the three-way merge."""
     name = name_of(modified)
@@ -324,7 +322,7 @@ def _create(
         return Outcome(line=f"job.batch/{name} created{suffix}", obj=modified)
     context = f'error when creating "{source}": '
     try:
-        warnings = commands.check_fields(manifest, modified, source, "creating", cache, validation)
+        warnings = commands.check_fields(manifest, modified, source, "creating", validation)
         job = manifest.prepare_job(modified, ns, now(), context=context)
         manifest.validate_job_or_raise(job)
         if dry_run == commands.DRY_RUN_NONE:
@@ -364,7 +362,6 @@ def _server_side_apply(
     name: str,
     dry_run: str,
     validation: str,
-    cache: str,
 ) -> Outcome:
     """--server-side without field managers: the manifest merged over the live object (kjob keeps no
     managedFields, so fields dropped from a manifest stay on the object)."""
@@ -372,13 +369,13 @@ def _server_side_apply(
     with store.lock():
         live = store.get("jobs", ns, name)
         if live is None:
-            outcome = _create(store, manifest, doc, source, ns, dry_run, validation, cache)
+            outcome = _create(store, manifest, doc, source, ns, dry_run, validation)
             if outcome.error is None:
                 outcome.line = f"job.batch/{name} serverside-applied{suffix}"
             return outcome
         new = apply_strategic(live, doc)
         try:
-            warnings = commands.check_fields(manifest, new, source, "patching", cache, validation)
+            warnings = commands.check_fields(manifest, new, source, "patching", validation)
         except BadRequest as e:
             return Outcome(error=BadRequest(e.text))
         error = _update(store, manifest, live, new, dry_run)

@@ -108,16 +108,14 @@ def validation_directive(value: str) -> str:
 _UNKNOWN_FIELD = re.compile(r'unknown field "((?:[^"\\]|\\.)*)"')
 
 
-def check_fields(
-    manifest: Any, obj: Obj, source: str, verb: str, cache_dir: str, validation: str
-) -> list[str]:
+def check_fields(manifest: Any, obj: Obj, source: str, verb: str, validation: str) -> list[str]:
     """The API server's field validation under a fieldValidation directive.
 
     Strict raises what the server answers; Warn and Ignore drop unknown fields from obj (Warn also
     returns the server's `Warning: unknown field "..."` lines). Type errors fail in every mode.
     """
     try:
-        manifest.check_fields(obj, source, verb=verb, cache_dir=cache_dir)
+        manifest.check_fields(obj, source, verb=verb)
         return []
     except BadRequest as e:
         if validation == VALIDATE_STRICT or "strict decoding error: " not in e.text:
@@ -216,7 +214,7 @@ def _create_one(
         if dry_run == DRY_RUN_CLIENT:
             # Nothing reaches the server: no field validation, no defaults.
             return Outcome(line=f"{kind_prefix(sent)}/{name_of(sent)} created (dry run)", obj=sent)
-        warnings = check_fields(manifest, sent, source, "creating", str(store.home / "cache"), validation)
+        warnings = check_fields(manifest, sent, source, "creating", validation)
         job = manifest.prepare_job(sent, namespace, now(), namespace_explicit=explicit, context=context)
         manifest.validate_job_or_raise(job)
         if dry_run == DRY_RUN_NONE:
@@ -447,7 +445,7 @@ def patch_job(
             if key in (old.get("metadata") or {}):
                 new_meta[key] = old["metadata"][key]
         try:
-            manifest.check_fields(new, name, verb="patching", cache_dir=str(store.home / "cache"))
+            manifest.check_fields(new, name, verb="patching")
         except BadRequest as e:
             return Outcome(error=BadRequest(e.text))
         manifest.default_job_update(new)

@@ -68,7 +68,7 @@ def prepare_jobs(store: Store, sources: list[tuple[str, str]], namespace: str, e
         for doc in docs:
             name = str((doc.get("metadata") or {}).get("name", ""))
             try:
-                manifest.check_fields(doc, source, cache_dir=str(store.home / "cache"))
+                manifest.check_fields(doc, source)
                 job = manifest.prepare_job(doc, namespace, now(), namespace_explicit=explicit)
                 manifest.validate_job_or_raise(job)
             except Invalid as e:
