@@ -6,7 +6,6 @@ import copy
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import IO, Any
 
 from kjob import worker
@@ -15,6 +14,7 @@ from kjob.objects import (
     JOB_RESOURCE,
     SERVER_RESOURCE,
     Obj,
+    Record,
     kind_prefix,
     name_of,
     now,
@@ -25,14 +25,24 @@ from kjob.store import Store
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
-@dataclass
-class Outcome:
-    """The result of acting on one object: a line for stdout, or an error for stderr."""
+class Outcome(Record):
+    """The result of acting on one object: a line for stdout, or an error for stderr. (A plain class:
+    a dataclass cost `create`, `apply` and `delete` ~0.8 ms at start-up, dataclasses' import and the
+    class's building.)"""
 
-    line: str = ""
-    error: KjobError | None = None
-    obj: Obj | None = None
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("error", "line", "obj", "warnings")
+
+    def __init__(
+        self,
+        line: str = "",
+        error: KjobError | None = None,
+        obj: Obj | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self.line = line
+        self.error = error
+        self.obj = obj
+        self.warnings = [] if warnings is None else warnings
 
 
 # ---------------------------------------------------------------- create
