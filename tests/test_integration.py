@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -792,14 +793,9 @@ def test_a_pod_waiting_on_its_launcher_is_still_synced_when_it_must_be(
         worker.release()
 
 
-def test_the_worker_turns_its_collector_on_once_its_first_pass_has_started_containers(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The worker starts with the cyclic collector off (main()), so that nothing of its start-up is
-    walked over and over before its first containers start; then it is on, the start-up's objects set
-    aside for good, and its young generation collected every GC_YOUNG allocations, not every 700."""
-    import gc
-
+def _new_worker_with_a_job(home: Path) -> tuple[Any, _SilentLauncher]:
+    """A worker driven pass by pass, a one-pod job waiting for it, and a launcher that only notes what
+    it is asked."""
     import yaml
 
     from kjob import manifest, objects
@@ -813,6 +809,20 @@ def test_the_worker_turns_its_collector_on_once_its_first_pass_has_started_conta
     worker = worker_module.Worker(store)
     launcher = _SilentLauncher()
     worker.launchers = [launcher]
+    return worker, launcher
+
+
+def test_the_worker_turns_its_collector_on_once_its_first_pass_has_started_containers(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker starts with the cyclic collector off (main()), so that nothing of its start-up is
+    walked over and over before its first containers start; then it is on, the start-up's objects set
+    aside for good, and its young generation collected every GC_YOUNG allocations, not every 700."""
+    import gc
+
+    from kjob import worker as worker_module
+
+    worker, launcher = _new_worker_with_a_job(home)
     monkeypatch.setattr(worker, "wait", lambda timeout: None)
     enabled, threshold = gc.isenabled(), gc.get_threshold()
     turned_on: list[int] = []  # runs asked for when it was
@@ -844,19 +854,9 @@ def test_the_worker_takes_up_orjson_once_its_first_pass_has_started_containers(
 ) -> None:
     """Importing orjson (~10 ms) waits until the first pass has asked for its containers' runs, so
     that a new worker's first container does not wait for it; and it happens once."""
-    import yaml
-
-    from kjob import manifest, objects
     from kjob import worker as worker_module
 
-    store = Store(home)
-    store.remember_reads()
-    job = manifest.prepare_job(yaml.safe_load(job_manifest("j", "true")), "default", objects.now())
-    with store.lock():
-        store.create("jobs", job)
-    worker = worker_module.Worker(store)
-    launcher = _SilentLauncher()
-    worker.launchers = [launcher]
+    worker, launcher = _new_worker_with_a_job(home)
     taken_up: list[int] = []  # runs asked for when it was
     monkeypatch.setattr(worker_module, "use_fast_encoding", lambda: taken_up.append(len(launcher.asked)))
     monkeypatch.setattr(worker, "wait", lambda timeout: None)
