@@ -192,6 +192,12 @@ class _Clock:
             self.watcher.close()
 
 
+def _moves_with_jobs(spec: WaitFor, kind: str) -> bool:
+    """Whether what is waited for changes only in the worker's passes that say a job moved (see
+    worker.JOBS_MOVED): a job's condition. The other passes' wake-ups are not read for."""
+    return spec.mode == "condition" and kind == "jobs"
+
+
 def wait_for(store: Store, targets: list[Target], spec: WaitFor, timeout: float) -> Iterator[Outcome]:
     """kubectl wait over the targets in order: an outcome as each is met or fails, sharing one timeout.
 
@@ -199,7 +205,7 @@ def wait_for(store: Store, targets: list[Target], spec: WaitFor, timeout: float)
     """
     if timeout < 0:
         timeout = 168 * 3600.0
-    jobs_only = spec.mode == "condition" and all(t.kind == "jobs" for t in targets)
+    jobs_only = all(_moves_with_jobs(spec, t.kind) for t in targets)
     clock = _Clock(store, timeout, jobs_only)
     try:
         # A watcher before the first look, so that no change between look and sleep is missed.
@@ -249,9 +255,7 @@ def _wait_one(store: Store, target: Target, spec: WaitFor, clock: _Clock) -> Out
         if clock.remaining() <= 0:
             # kubectl's watch cannot even start once the shared timeout is spent.
             return Outcome(error=timed_out(target))
-        # A job's condition changes only in the worker's passes that say so (see worker.JOBS_MOVED):
-        # the others are not read for.
-        jobs_only = spec.mode == "condition" and target.kind == "jobs"
+        jobs_only = _moves_with_jobs(spec, target.kind)
         while True:
             if obj is not None and is_met(obj, spec):
                 return Outcome(line=met_line(target), obj=obj)

@@ -1000,7 +1000,7 @@ class Worker:
         if not self.correlator.allow((source, host, *about), now):
             self.dropped[key] = self.dropped.get(key, 0) + 1
             return
-        count = (1 + self.dropped.pop(key, 0)) if self.dropped else 1
+        count = 1 + self.dropped.pop(key, 0)
         stamp = format_time(now)
         existing_name = self.events.get(key)
         if existing_name:

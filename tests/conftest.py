@@ -103,6 +103,18 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.fixture
+def collector() -> Iterator[None]:
+    """The cyclic garbage collector put back as it was, whatever a test does to it."""
+    import gc
+
+    enabled, threshold = gc.isenabled(), gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+    (gc.enable if enabled else gc.disable)()
+
+
+@pytest.fixture
 def kjob(home: Path) -> Callable[..., Result]:
     """Run the CLI in-process (Click's CliRunner), stdout and stderr apart."""
     runner = CliRunner()

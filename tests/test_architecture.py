@@ -94,18 +94,6 @@ def test_a_worker_starts_its_first_containers_without_heavy_modules() -> None:
     assert out.stdout.strip() == "[]", out.stderr
 
 
-@pytest.fixture
-def collector() -> object:
-    """The cyclic garbage collector as it was, whatever a test does to it."""
-    import gc
-
-    enabled, threshold = gc.isenabled(), gc.get_threshold()
-    yield gc
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
-    (gc.enable if enabled else gc.disable)()
-
-
 def test_a_command_runs_without_the_collector() -> None:
     """`kjob` turns the cyclic collector off as it starts (~1.6 ms of a `get`): its commands make
     next to no cyclic garbage, and are gone in milliseconds."""
@@ -117,7 +105,7 @@ def test_a_command_runs_without_the_collector() -> None:
     assert out.stdout.strip() == "False", out.stderr
 
 
-def test_a_command_that_waits_turns_the_collector_back_on(tmp_path: Path, collector: object) -> None:
+def test_a_command_that_waits_turns_the_collector_back_on(tmp_path: Path, collector: None) -> None:
     """A command that waits on the worker (wait, get -w, logs -f) may run for hours: its garbage must
     be collected."""
     import gc
@@ -130,7 +118,7 @@ def test_a_command_that_waits_turns_the_collector_back_on(tmp_path: Path, collec
         assert gc.isenabled()
 
 
-def test_a_host_collects_what_it_makes_not_what_it_was_forked_with(collector: object) -> None:
+def test_a_host_collects_what_it_makes_not_what_it_was_forked_with(collector: None) -> None:
     """A launcher or shim is forked from the worker, perhaps while the worker's collector is off: its
     own is on, and the worker's objects are set aside (never walked, so never copied by it)."""
     import gc

@@ -697,19 +697,8 @@ class _SilentLauncher:
 def _worker_with_silent_launcher(home: Path, monkeypatch: pytest.MonkeyPatch, **spec: object):  # type: ignore[no-untyped-def]
     """A job's first pass by a worker whose launcher never answers; the worker, its launcher, the
     pods each later pass syncs (by name), and its store."""
-    import yaml
-
-    from kjob import manifest, objects
-    from kjob.worker import Worker
-
-    store = Store(home)
-    store.remember_reads()
-    job = manifest.prepare_job(yaml.safe_load(job_manifest("j", "true", **spec)), "default", objects.now())
-    with store.lock():
-        store.create("jobs", job)
-    worker = Worker(store)
-    launcher = _SilentLauncher()
-    worker.launchers = [launcher]
+    worker, launcher = _new_worker_with_a_job(home, **spec)
+    store = worker.store
     synced: list[str] = []
     real = worker._sync_pod
 
@@ -793,7 +782,7 @@ def test_a_pod_waiting_on_its_launcher_is_still_synced_when_it_must_be(
         worker.release()
 
 
-def _new_worker_with_a_job(home: Path) -> tuple[Any, _SilentLauncher]:
+def _new_worker_with_a_job(home: Path, **spec: object) -> tuple[Any, _SilentLauncher]:
     """A worker driven pass by pass, a one-pod job waiting for it, and a launcher that only notes what
     it is asked."""
     import yaml
@@ -803,7 +792,7 @@ def _new_worker_with_a_job(home: Path) -> tuple[Any, _SilentLauncher]:
 
     store = Store(home)
     store.remember_reads()
-    job = manifest.prepare_job(yaml.safe_load(job_manifest("j", "true")), "default", objects.now())
+    job = manifest.prepare_job(yaml.safe_load(job_manifest("j", "true", **spec)), "default", objects.now())
     with store.lock():
         store.create("jobs", job)
     worker = worker_module.Worker(store)
@@ -813,7 +802,7 @@ def _new_worker_with_a_job(home: Path) -> tuple[Any, _SilentLauncher]:
 
 
 def test_the_worker_turns_its_collector_on_once_its_first_pass_has_started_containers(
-    home: Path, monkeypatch: pytest.MonkeyPatch
+    home: Path, monkeypatch: pytest.MonkeyPatch, collector: None
 ) -> None:
     """The worker starts with the cyclic collector off (main()), so that nothing of its start-up is
     walked over and over before its first containers start; then it is on, the start-up's objects set
@@ -824,7 +813,6 @@ def test_the_worker_turns_its_collector_on_once_its_first_pass_has_started_conta
 
     worker, launcher = _new_worker_with_a_job(home)
     monkeypatch.setattr(worker, "wait", lambda timeout: None)
-    enabled, threshold = gc.isenabled(), gc.get_threshold()
     turned_on: list[int] = []  # runs asked for when it was
     real = worker_module._collect_from_now
 
@@ -843,9 +831,6 @@ def test_the_worker_turns_its_collector_on_once_its_first_pass_has_started_conta
         assert not worker.cycle()
     finally:
         worker.release()
-        gc.unfreeze()
-        gc.set_threshold(*threshold)
-        (gc.enable if enabled else gc.disable)()
     assert turned_on == [1]
 
 
