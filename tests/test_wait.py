@@ -337,7 +337,12 @@ def test_a_condition_wait_reads_its_job_again_only_when_a_pass_says_a_job_moved(
     def worker_passes() -> None:
         while not _wake_watchers(home, worker.OTHERS_MOVED):
             time.sleep(0.01)  # the wait has not made its watcher yet
-        time.sleep(0.1)
+        # Nor read the job it watches: settled once no read comes for a while (a loaded machine is
+        # slow to make its first looks).
+        deadline, last = time.monotonic() + 10, -1
+        while reads.count("run") != last and time.monotonic() < deadline:
+            last = reads.count("run")
+            time.sleep(0.2)
         seen["before"] = reads.count("run")
         for _ in range(20):
             time.sleep(0.005)
