@@ -333,8 +333,8 @@ def resolve_run(store: Store, request: LogRequest, previous: bool) -> Path:
         if attempt is None:
             raise BadRequest(f'container "{container}" in pod "{pod_name}" is terminated')
     else:
-        # The status can lag the run's host by one worker pass: a run whose log exists has started.
-        if worker.log_path(store, pod, container, restarts).exists():
+        # The status can lag the run's host by one worker pass: a run recorded as started has.
+        if _run_started(store, pod, container, restarts):
             attempt = restarts
         elif last is not None:
             attempt = _attempt_of(last.get("containerID"))
@@ -347,11 +347,22 @@ def resolve_run(store: Store, request: LogRequest, previous: bool) -> Path:
             raise BadRequest(f'container "{container}" in pod "{pod_name}" is waiting to start - no logs yet')
     request.attempt = attempt
     path = worker.log_path(store, pod, container, attempt)
-    if not path.exists():
+    if not _run_started(store, pod, container, attempt, path):
         # A run is recorded but its host never wrote: the kubelet's answer for a log it cannot open.
         reason = ((state.get("waiting") or {}).get("reason")) or "ContainerCreating"
         raise BadRequest(f'container "{container}" in pod "{pod_name}" is waiting to start: {reason}')
     return path
+
+
+def _run_started(store: Store, pod: Obj, container: str, attempt: int, log: Path | None = None) -> bool:
+    """Whether a run's host started it (or failed to): its log is there, or else its record says so.
+    A run that has written nothing has no log (see containerlog.LogWriter)."""
+    if (log or worker.log_path(store, pod, container, attempt)).exists():
+        return True
+    from kjob import runtime
+
+    state = runtime.read_state(f"{store.run_dir}/{uid_of(pod)}", container, attempt)
+    return state.pid is not None or state.exit is not None
 
 
 def run_ended(store: Store, request: LogRequest) -> bool:
@@ -382,7 +393,10 @@ class _Stream:
     def __init__(self, request: LogRequest, path: Path, options: LogOptions, hold_lines: bool) -> None:
         self.request = request
         self.path = path
-        self.log = containerlog.open_log(path, options)
+        self.options = options
+        # None while the run has written nothing: its log is made with its first output.
+        self.log: containerlog.RunLog | None = _open_log(path, options)
+        self.looked = False  # pumped while it had no log
         self.prefix = request.prefix
         self.hold_lines = hold_lines
         self.at_line_start = True
@@ -392,6 +406,13 @@ class _Stream:
 
     def pump(self, out: IO[bytes], final: bool) -> None:
         """Copy what the file holds now; `final` when no more will be written to it."""
+        if self.log is None:
+            # Made since the last look, it holds only what came after it: all of it is read.
+            self.log = _open_log(self.path, self.options, offset=0 if self.looked else None)
+            self.looked = True
+            if self.log is None:
+                self.done = self.done or final
+                return
         if self.sendfile and self.log.plain and not self.prefix and not self.hold_lines and not self.done:
             # The output is the file's bytes: the kernel copies them (`cat` speed), Python never sees them.
             fd = _fileno(out)
@@ -433,7 +454,15 @@ class _Stream:
         return body
 
     def close(self) -> None:
-        self.log.close()
+        if self.log is not None:
+            self.log.close()
+
+
+def _open_log(path: Path, options: LogOptions, offset: int | None = None) -> containerlog.RunLog | None:
+    try:
+        return containerlog.open_log(path, options, offset)
+    except FileNotFoundError:
+        return None
 
 
 def _fileno(out: IO[bytes]) -> int | None:
@@ -493,8 +522,8 @@ def _follow(store: Store, streams: list[_Stream], out: IO[bytes]) -> None:
     worker's pass notices for the container states."""
     active = list(streams)
     with worker.Watcher(store) as watcher, _FileEvents() as events:
-        for s in active:
-            events.watch(s.path)
+        # Watched before the first look, so a log made in between is not missed.
+        unwatched = [s for s in active if not events.watch(s.path)]
         check = True
         next_check = time.monotonic() + STATE_RECHECK
         while active:
@@ -504,6 +533,9 @@ def _follow(store: Store, streams: list[_Stream], out: IO[bytes]) -> None:
                 # records the exit).
                 s.pump(out, final=id(s) in ended)
             out.flush()
+            if unwatched and events.fd >= 0:
+                # Logs made since (a run's first output) are watched from now on, not their directory.
+                unwatched = [s for s in unwatched if s.log is None or not events.watch(s.path)]
             active = [s for s in active if not s.done]
             if not active:
                 break
@@ -536,6 +568,8 @@ _IN_ATTRIB = 0x4
 _IN_CLOSE_WRITE = 0x8
 _IN_MOVE_SELF = 0x800
 _IN_DELETE_SELF = 0x400
+_IN_MOVED_TO = 0x80
+_IN_CREATE = 0x100
 _IN_NONBLOCK = os.O_NONBLOCK
 _IN_CLOEXEC = os.O_CLOEXEC
 
@@ -557,13 +591,21 @@ class _FileEvents:
         if fd >= 0:
             self.fd, self._libc = fd, libc
 
-    def watch(self, path: Path) -> None:
+    def watch(self, path: Path) -> bool:
+        """Watch a file, or where it is not there yet, its directory for it to appear. True if the
+        file itself is watched."""
         if self.fd < 0:
-            return
+            return False
         mask = _IN_MODIFY | _IN_ATTRIB | _IN_CLOSE_WRITE | _IN_MOVE_SELF | _IN_DELETE_SELF
-        if self._libc.inotify_add_watch(self.fd, os.fsencode(path), mask) < 0:
-            # Without a watch the file would never wake us: poll instead.
-            self.close()
+        if self._libc.inotify_add_watch(self.fd, os.fsencode(path), mask) >= 0:
+            return True
+        if not path.exists():
+            directory = os.fsencode(path.parent)
+            if self._libc.inotify_add_watch(self.fd, directory, _IN_CREATE | _IN_MOVED_TO) >= 0:
+                return False
+        # Without a watch the file would never wake us: poll instead.
+        self.close()
+        return False
 
     def drain(self) -> None:
         with contextlib.suppress(OSError):

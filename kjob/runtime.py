@@ -128,19 +128,23 @@ class RunState(Record):
         self.cgroup = cgroup
 
 
-def _paths(run_dir: Path | str, key: str) -> tuple[str, str, str, str]:
-    """The run's launch marker, record and stop files. The marker is the index of the run's log
-    (`<key>.log`, beside it): made when the run is claimed, it costs no file of its own. The record
-    holds a line when the run starts and a line when it ends: one file a run, where each took a file
-    of its own (see _LEGACY_RECORDS)."""
+def _paths(run_dir: Path | str, key: str) -> tuple[str, str, str]:
+    """The run's record and stop files, and what both start with. The record is made empty when the
+    run is claimed (it is the launch marker), gets a line when the run starts and a line when it
+    ends: one file a run, where each of these took a file of its own (see _LEGACY_RECORDS and
+    _LEGACY_MARKERS). The run's log and its index (`<key>.log`, `<key>.index`) are made when its
+    first output comes: a run that writes nothing makes no file for it."""
     # Strings, not Paths: the launcher builds these for every run it starts and ends.
     base = f"{run_dir}/{key}"
-    return f"{base}.index", f"{base}.run", f"{base}.stop", base
+    return f"{base}.run", f"{base}.stop", base
 
 
 # Where a kjob before the run record wrote a run's start and its end, a file each: a run it launched may
 # still be running under this one's worker.
 _LEGACY_RECORDS = (".pid", ".exit")
+# How earlier kjobs marked a run claimed: its log's index, made at the claim, and before that a file of
+# its own. A run one of them claimed may not have started yet.
+_LEGACY_MARKERS = (".index", ".launch")
 
 
 def _write_json(path: str, data: dict[str, Any], durable: bool = True) -> None:
@@ -243,21 +247,23 @@ def read_state(
 ) -> RunState:
     """`starts`: the start times of processes already looked at (one pass of the worker looks at the
     launcher for every container it hosts)."""
-    marker, record_file, _, base = _paths(run_dir, f"{container}.{attempt}")
+    record_file, _, base = _paths(run_dir, f"{container}.{attempt}")
     record = _read_record(record_file)
     if record is None:
         pid_data, exit_data, alive = _read_legacy(base, starts)
     else:
         pid_data, exit_data = record[0] or {}, record[1]
         alive = _alive(pid_data.get("shim"), pid_data.get("shimStart"), starts)
-        if exit_data is None and not alive:
+        if exit_data is None and pid_data and not alive:
             # A host writes the end before it exits: one seen gone, with no end read before, may have
             # written it since. Read again, the end is there or truly lost.
             exit_data = _recorded_end(record_file)
     launched_at: float | None = None
-    if record is None or not (pid_data or exit_data):
-        # The second: the marker of a run claimed by an earlier kjob.
-        for path in (marker, f"{base}.launch"):
+    if not (pid_data or exit_data):
+        # Claimed and not started yet: since when. (The record is the marker; an earlier kjob's
+        # claim has a marker of its own.)
+        markers = [record_file] if record is not None else [base + m for m in _LEGACY_MARKERS]
+        for path in markers:
             try:
                 launched_at = os.stat(path).st_mtime
                 break
@@ -292,7 +298,7 @@ def _read_legacy(
 
 
 def run_keys(run_dir: Path | str) -> list[tuple[str, int]]:
-    """The runs of a pod's run directory that started, as (container, attempt)."""
+    """The runs of a pod's run directory that were claimed, as (container, attempt)."""
     keys = set()
     with contextlib.suppress(OSError):
         for name in os.listdir(run_dir):
@@ -330,11 +336,13 @@ def launch(spec: RunSpec) -> int | None:
 
 
 def claim(spec: RunSpec) -> bool:
-    """Take this run's launch marker; False if some worker took it before."""
+    """Take this run's launch marker, its record made empty; False if some worker took it before."""
     _mkdir(spec.run_dir)
-    launch_marker, *_ = _paths(spec.run_dir, spec.key)
+    record_file, _, base = _paths(spec.run_dir, spec.key)
+    if os.path.exists(base + _LEGACY_MARKERS[0]):
+        return False  # claimed by an earlier kjob, whose launcher may not have started it yet
     try:
-        os.close(os.open(launch_marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.close(os.open(record_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666))
     except FileExistsError:
         return False
     return True
@@ -355,7 +363,7 @@ def _run_shim(spec: RunSpec, placement: Any = None) -> NoReturn:
     except BaseException:
         code = 1
         with contextlib.suppress(BaseException):
-            _, record_file, _, _ = _paths(spec.run_dir, spec.key)
+            record_file, _, _ = _paths(spec.run_dir, spec.key)
             if _recorded_end(record_file) is None:
                 failed = _exit_record(128, None, "StartError", "kjob shim failed", time.time())
                 _append_record(record_file, failed)
@@ -781,7 +789,7 @@ class Host:
             return
         batch, self.records = self.records, []
         for run, record, tries in batch:
-            _, record_file, _, _ = _paths(run.spec.run_dir, run.spec.key)
+            record_file, _, _ = _paths(run.spec.run_dir, run.spec.key)
             try:
                 _append_record(record_file, record)
             except FileNotFoundError:
@@ -971,7 +979,7 @@ class Run:
             os.set_blocking(fd, False)
             host.selector.register(fd, selectors.EVENT_READ, self)
         placement = self.placement
-        _, record_file, _, _ = _paths(spec.run_dir, spec.key)
+        record_file, _, _ = _paths(spec.run_dir, spec.key)
         # Not writing it (a full disk) leaves the run looking lost after a while: the kubelet then
         # kills it and says so, as it does of a container it cannot find.
         with contextlib.suppress(OSError):
@@ -1009,7 +1017,7 @@ class Run:
 
     def asked_grace(self) -> float | None:
         """The grace period of the stop asked for this run (its stop file), or None if none was."""
-        _, _, stop_file, _ = _paths(self.spec.run_dir, self.spec.key)
+        _, stop_file, _ = _paths(self.spec.run_dir, self.spec.key)
         data = _read_json(stop_file)
         if data is None:
             return None
@@ -1233,7 +1241,7 @@ def request_stop(run_dir: Path | str, container: str, attempt: int, grace: float
     state = read_state(run_dir, container, attempt)
     if state.exit is not None or not shim_alive(state):
         return False
-    _, _, stop_file, _ = _paths(run_dir, f"{container}.{attempt}")
+    _, stop_file, _ = _paths(run_dir, f"{container}.{attempt}")
     with contextlib.suppress(OSError):
         _write_json(stop_file, {"grace": grace}, durable=False)  # read by a live shim only
     try:

@@ -186,6 +186,43 @@ def test_writer_keeps_each_streams_lines_whole(tmp_path: Path) -> None:
     )
 
 
+def test_writer_makes_its_files_with_the_first_output(tmp_path: Path) -> None:
+    path = tmp_path / "0.log"
+    silent = LogWriter(path)
+    silent.flush("stdout")
+    silent.close()
+    assert list(tmp_path.iterdir()) == []  # a run that writes nothing leaves no log
+    writer = LogWriter(path, Clock(NS0))
+    writer.write("stdout", b"partial")
+    assert list(tmp_path.iterdir()) == []  # no whole line yet
+    writer.write("stdout", b" line\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0.index", "0.log"]
+    writer.close()
+    assert read_all(path).decode() == "partial line\n"
+
+
+def test_a_log_that_cannot_be_made_loses_its_chunk_not_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, real_open = tmp_path / "0.log", os.open
+    full = [True]
+
+    def open_on_a_full_disk(name: str, *args: Any, **kwargs: Any) -> int:
+        if full[0] and str(name).endswith(".log"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(containerlog.os, "open", open_on_a_full_disk)
+    writer = LogWriter(path, Clock(NS0))
+    writer.write("stdout", b"lost\n")
+    assert not path.exists()
+    full[0] = False
+    writer.write("stdout", b"kept\n")
+    writer.close()
+    assert read_all(path).decode() == "kept\n"
+    assert entries(path) == [(0, NS0, 1)]
+
+
 class CriWriter:
     """kjob's shim before format 2 (kept as the reference): the kubelet's CRI records."""
 

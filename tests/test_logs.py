@@ -693,6 +693,53 @@ def test_follow_shows_lines_as_they_are_written(home: Path) -> None:
         proc.wait()
 
 
+def test_follow_a_run_that_has_written_nothing_yet(home: Path) -> None:
+    """A run's log is made with its first output: a follower waits for the file to appear and reads
+    all of it, and the run that wrote nothing is not taken for one still waiting to start."""
+    gate = home.parent / "gate"
+    script = f"while [ ! -e {gate} ]; do sleep 0.05; done; echo late; echo later >&2"
+    env = {"KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    run = [sys.executable, "-m", "kjob"]
+    subprocess.run(
+        [*run, "create", "-f", "-"], input=job_manifest("quiet", script), text=True, env=env, check=True
+    )
+    wait_until(
+        lambda: (
+            "Running" in subprocess.run([*run, "get", "pods"], capture_output=True, text=True, env=env).stdout
+        )
+    )
+    pod = json.loads(subprocess.run([*run, "get", "pods", "-o", "json"], capture_output=True, env=env).stdout)
+    name, uid = pod["items"][0]["metadata"]["name"], pod["items"][0]["metadata"]["uid"]
+    run_dir = home / "run" / uid
+    assert not (run_dir / "c.0.log").exists() and (run_dir / "c.0.run").exists()
+    before = subprocess.run([*run, "logs", name], capture_output=True, text=True, env=env)
+    assert (before.returncode, before.stdout, before.stderr) == (0, "", "")
+    proc = subprocess.Popen([*run, "logs", "-f", name], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        time.sleep(0.3)
+        assert proc.poll() is None
+        gate.touch()
+        assert proc.stdout.readline() == "late\n"
+        assert proc.stdout.readline() == "later\n"
+        assert proc.wait(timeout=20) == 0
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_logs_of_a_container_that_wrote_nothing(kjob_proc, home: Path) -> None:
+    assert kjob_proc("create", "-f", "-", input=job_manifest("silent", "true")).exit_code == 0
+    assert kjob_proc("wait", "--for=condition=complete", "job/silent", "--timeout=30s").exit_code == 0
+    pod = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"][0]
+    # No file for a log it never wrote: its record and its working directory only.
+    run_dir = home / "run" / pod["metadata"]["uid"]
+    assert sorted(p.name for p in run_dir.iterdir()) == ["c.0.run", "fs"]
+    for args in ([], ["-f"], ["--timestamps"], ["--tail=1"]):
+        r = kjob_proc("logs", pod["metadata"]["name"], *args)
+        assert (r.exit_code, r.stdout, r.stderr) == (0, "", ""), args
+
+
 def test_logs_on_the_real_worker(kjob_proc, home: Path) -> None:
     pod_spec = """\
 apiVersion: batch/v1

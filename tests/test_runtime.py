@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from kjob import runtime
 from kjob.runtime import RunSpec, launch, read_state, request_stop
 
 
@@ -176,13 +177,16 @@ def test_wake_ups_survive_a_fork_that_closed_every_descriptor(tmp_path: Path) ->
         assert listener.recv(8) == b"s"
 
 
-def test_the_log_index_is_the_launch_marker(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("script", "files"), [("echo hi", ["c.0.index", "c.0.log", "c.0.run"]), ("true", ["c.0.run"])]
+)
+def test_the_record_is_the_launch_marker(tmp_path: Path, script: str, files: list[str]) -> None:
     run_dir = tmp_path / "run"
     s = RunSpec(
         run_dir=str(run_dir),
         container="c",
         attempt=0,
-        argv=["sh", "-c", "echo hi"],
+        argv=["sh", "-c", script],
         env={"PATH": os.environ["PATH"]},
         cwd=str(tmp_path),
         log_path=f"{run_dir}/c.0.log",
@@ -190,13 +194,31 @@ def test_the_log_index_is_the_launch_marker(tmp_path: Path) -> None:
     )
     reap(launch(s))
     assert wait_exit(s)["exitCode"] == 0
-    # Claimed, logged and recorded in three files, no directory of the log's own.
-    assert sorted(p.name for p in run_dir.iterdir()) == ["c.0.index", "c.0.log", "c.0.run"]
+    # Claimed and recorded in one file, logged in two only once there is output to log.
+    assert sorted(p.name for p in run_dir.iterdir()) == files
     start, end = (json.loads(line) for line in (run_dir / "c.0.run").read_text().splitlines())
     assert start["pid"] > 0 and start["shim"] > 0 and end["exitCode"] == 0
-    assert (run_dir / "c.0.log").read_bytes() == b"hi\n"
+    if "c.0.log" in files:
+        assert (run_dir / "c.0.log").read_bytes() == b"hi\n"
     assert read_state(s.run_dir, "c", 0).launched
-    assert launch(s) is None  # the index marks it launched
+    assert launch(s) is None  # the record marks it launched
+
+
+def test_a_claimed_run_reads_as_launched_since_its_claim(tmp_path: Path) -> None:
+    s = spec(tmp_path, "true")
+    assert runtime.claim(s)
+    state = read_state(s.run_dir, "c", 0)
+    assert state.launched and state.launched_at is not None and state.pid is None
+    assert not runtime.claim(s)
+
+
+def test_a_run_claimed_through_its_index_by_an_earlier_kjob_is_not_claimed_again(tmp_path: Path) -> None:
+    s = spec(tmp_path, "true")
+    Path(s.run_dir).mkdir(parents=True, exist_ok=True)
+    Path(s.run_dir, f"{s.key}.index").touch()
+    assert read_state(s.run_dir, "c", 0).launched
+    assert not runtime.claim(s)
+    assert not Path(s.run_dir, f"{s.key}.run").exists()
 
 
 def test_a_run_claimed_by_an_earlier_kjob_reads_as_launched(tmp_path: Path) -> None:
