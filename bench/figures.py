@@ -276,7 +276,7 @@ def logs_big(cfg: Config, res: Result) -> None:
         from kjob.store import Store
 
         (pod,) = store_pods(home)
-        path = worker.log_path(Store(home), pod, "c", 0)
+        path = Path(worker.log_path(Store(home), pod, "c", 0))
         if not path.exists():
             raise BenchError(f"no log file at {path}")
         pod_name = pod["metadata"]["name"]

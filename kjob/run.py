@@ -7,7 +7,6 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kjob import containerlog, worker
@@ -123,7 +122,7 @@ class Follower:
     namespace: str
     names: list[str]
     emit: Callable[[bytes], None]
-    streams: dict[Path, _Stream] = field(default_factory=dict)
+    streams: dict[str, _Stream] = field(default_factory=dict)
 
     def jobs(self) -> dict[str, Obj | None]:
         return {n: self.store.get("jobs", self.namespace, n) for n in self.names}
@@ -159,7 +158,7 @@ class Follower:
                     self.emit(stream.prefix + stream.partial + b"\n")
                     stream.partial = b""
 
-    def _read(self, path: Path, stream: _Stream, final: bool) -> None:
+    def _read(self, path: str, stream: _Stream, final: bool) -> None:
         # Opened anew each time, from where the last look ended: a run of many pods holds no files open.
         try:
             log = containerlog.open_log(path, containerlog.LogOptions(), stream.offset)

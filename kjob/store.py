@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 # On-disk format of every object file; bumped with a migration when the layout changes.
 STORE_FORMAT = 1
+# The pods' run directories (records, logs, working directories), and where earlier kjobs kept logs.
+RUN_DIR = "run"
+LOGS_DIR = "logs"
 KINDS = ("jobs", "pods", "events")
 _UNSEEN: Any = object()  # current(): an object this cached span has not read
 _LOGGED = (-1, -1, -1)  # remember_reads(): the stamp of an object read from a log, not from a file
@@ -363,11 +366,11 @@ class Store:
 
     @property
     def logs_dir(self) -> Path:
-        return self.home / "logs"
+        return self.home / LOGS_DIR
 
     @property
     def run_dir(self) -> Path:
-        return self.home / "run"
+        return self.home / RUN_DIR
 
     # ------------------------------------------------------------ locking
 

@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from kjob.errors import StoreError
 from kjob.objects import (
@@ -34,12 +34,7 @@ from kjob.objects import (
     release_from_owner,
     uid_of,
 )
-from kjob.store import Store, use_fast_encoding
-
-if TYPE_CHECKING:
-    # Not imported by the commands' side of this module (~3 ms of their start-up): paths there are
-    # strings; the worker's own side gets Paths from the store.
-    from pathlib import Path
+from kjob.store import LOGS_DIR, RUN_DIR, Store, use_fast_encoding
 
 LOCK_NAME = "worker.lock"
 SOCKET_NAME = "worker.sock"
@@ -1113,9 +1108,9 @@ def _terminal_time(job: Obj) -> float | None:
     return None
 
 
-def pod_log_dir(store: Store, pod: Obj) -> Path:
+def pod_log_dir(store: Store, pod: Obj) -> str:
     """Where earlier kjob versions kept a pod's logs (`logs/<ns>_<pod>_<uid>/<container>/<attempt>.log`)."""
-    return store.logs_dir / f"{namespace_of(pod)}_{name_of(pod)}_{uid_of(pod)}"
+    return f"{store.root}/{LOGS_DIR}/{namespace_of(pod)}_{name_of(pod)}_{uid_of(pod)}"
 
 
 def run_log_path(run_dir: str, container: str, attempt: int) -> str:
@@ -1124,15 +1119,18 @@ def run_log_path(run_dir: str, container: str, attempt: int) -> str:
     return f"{run_dir}/{container}.{attempt}.log"
 
 
-def log_path(store: Store, pod: Obj, container: str, attempt: int) -> Path:
-    """The log of a container run, for the commands that read it: where the run's host writes it,
-    or where an older kjob wrote it."""
-    from pathlib import Path
+def pod_run_dir(store: Store, pod: Obj) -> str:
+    """A pod's run directory: its runs' records and logs, and its containers' working directory."""
+    return f"{store.root}/{RUN_DIR}/{uid_of(pod)}"
 
-    path = Path(run_log_path(f"{store.run_dir}/{uid_of(pod)}", container, attempt))
-    if not path.exists():
-        legacy = pod_log_dir(store, pod) / container / f"{attempt}.log"
-        if legacy.exists():
+
+def log_path(store: Store, pod: Obj, container: str, attempt: int) -> str:
+    """The log of a container run, for the commands that read it: where the run's host writes it,
+    or where an older kjob wrote it. (A string: pathlib costs `kjob logs` ~3-10 ms to import.)"""
+    path = run_log_path(pod_run_dir(store, pod), container, attempt)
+    if not os.path.exists(path):
+        legacy = f"{pod_log_dir(store, pod)}/{container}/{attempt}.log"
+        if os.path.exists(legacy):
             return legacy
     return path
 

@@ -163,10 +163,12 @@ def wait_until(predicate: Callable[[], object], timeout: float = 20.0, interval:
 def modules_loaded_by(
     args: list[str], home: Path | str, watched: set[str]
 ) -> tuple[list[str], list[str], str]:
-    """Run kjob with `args` in a fresh interpreter: which of the `watched` modules it imported (those
-    loaded before kjob was are not counted), then the lines kjob printed and its stderr."""
+    """Run kjob with `args` in a fresh interpreter: which of the `watched` modules it imported, then
+    the lines kjob printed and its stderr. A watched module the interpreter loaded before kjob (an
+    editable install's import hook loads pathlib) is dropped first, so kjob's own import counts."""
     code = (
-        f"import sys; before = set(sys.modules); from kjob.cli import run; run({args!r}); "
+        f"import sys; [sys.modules.pop(m, None) for m in {sorted(watched)!r}]; "
+        f"before = set(sys.modules); from kjob.cli import run; run({args!r}); "
         f"print(sorted(set({sorted(watched)!r}) & (set(sys.modules) - before)))"
     )
     out = subprocess.run(

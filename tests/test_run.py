@@ -130,8 +130,9 @@ def test_run_has_no_colour_with_no_color(home: Path, tmp_path: Path) -> None:
 T0 = "2026-12-04T19:38:09.000000000Z"
 
 
-def _append(path: Path, fmt: int, records: list[tuple[str, bytes, bool]]) -> None:
+def _append(log: str, fmt: int, records: list[tuple[str, bytes, bool]]) -> None:
     """Records (stream, text, ends its line) appended as the shim of either format wrote them."""
+    path = Path(log)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == 1:
         with open(path, "ab") as f:
@@ -174,7 +175,7 @@ def test_follower_waits_for_a_cri_record_being_written(tmp_path: Path) -> None:
         "metadata": {"name": "p", "namespace": "default", "uid": "u"},
         "status": {"initContainerStatuses": [{"name": "i"}]},
     }
-    path = worker.log_path(store, p, "i", 0)
+    path = Path(worker.log_path(store, p, "i", 0))
     path.parent.mkdir(parents=True)
     path.write_bytes(f"{T0} stdout F half".encode())
     out: list[bytes] = []
