@@ -675,22 +675,35 @@ def test_follow_streams_until_the_container_ends(kjob_proc, home: Path) -> None:
     assert r.stdout == "".join(f"{p}tick {i}\n" for i in range(1, 6)) + f"{p}done\n"
 
 
-def test_follow_shows_lines_as_they_are_written(home: Path) -> None:
-    """A line appears while the container still runs (it waits for a file the test writes afterwards)."""
+def _running_gated_pod(
+    home: Path, before: str, after: str
+) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    """A job whose container runs `before`, waits for the file `home.parent / "gate"`, then runs
+    `after`; once its pod runs: kjob's command line, its environment, and the pod. (Real processes,
+    not the in-process runner: `logs -f` is followed as a user runs it.)"""
     gate = home.parent / "gate"
-    script = f"echo first; while [ ! -e {gate} ]; do sleep 0.05; done; echo second"
+    script = f"{before} while [ ! -e {gate} ]; do sleep 0.05; done; {after}"
     env = {"KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
     run = [sys.executable, "-m", "kjob"]
     subprocess.run(
         [*run, "create", "-f", "-"], input=job_manifest("gated", script), text=True, env=env, check=True
     )
-    get = [*run, "get", "pods", "-o", "name"]
     wait_until(
         lambda: (
             "Running" in subprocess.run([*run, "get", "pods"], capture_output=True, text=True, env=env).stdout
         )
     )
-    name = subprocess.run(get, capture_output=True, text=True, env=env).stdout.strip().split("/")[1]
+    pods = json.loads(
+        subprocess.run([*run, "get", "pods", "-o", "json"], capture_output=True, env=env).stdout
+    )
+    return run, env, pods["items"][0]
+
+
+def test_follow_shows_lines_as_they_are_written(home: Path) -> None:
+    """A line appears while the container still runs (it waits for a file the test writes afterwards)."""
+    gate = home.parent / "gate"
+    run, env, pod = _running_gated_pod(home, "echo first;", "echo second")
+    name = pod["metadata"]["name"]
     proc = subprocess.Popen([*run, "logs", "-f", name], stdout=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None
@@ -708,20 +721,8 @@ def test_follow_a_run_that_has_written_nothing_yet(home: Path) -> None:
     """A run's log is made with its first output: a follower waits for the file to appear and reads
     all of it, and the run that wrote nothing is not taken for one still waiting to start."""
     gate = home.parent / "gate"
-    script = f"while [ ! -e {gate} ]; do sleep 0.05; done; echo late; echo later >&2"
-    env = {"KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    run = [sys.executable, "-m", "kjob"]
-    subprocess.run(
-        [*run, "create", "-f", "-"], input=job_manifest("quiet", script), text=True, env=env, check=True
-    )
-    wait_until(
-        lambda: (
-            "Running" in subprocess.run([*run, "get", "pods"], capture_output=True, text=True, env=env).stdout
-        )
-    )
-    pod = json.loads(subprocess.run([*run, "get", "pods", "-o", "json"], capture_output=True, env=env).stdout)
-    name, uid = pod["items"][0]["metadata"]["name"], pod["items"][0]["metadata"]["uid"]
-    run_dir = home / "run" / uid
+    run, env, pod = _running_gated_pod(home, "", "echo late; echo later >&2")
+    name, run_dir = pod["metadata"]["name"], home / "run" / pod["metadata"]["uid"]
     assert not (run_dir / "c.0.log").exists() and (run_dir / "c.0.run").exists()
     before = subprocess.run([*run, "logs", name], capture_output=True, text=True, env=env)
     assert (before.returncode, before.stdout, before.stderr) == (0, "", "")
