@@ -415,7 +415,7 @@ def parse_patch(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         pass
-    import yaml
+    from kjob.yamllib import yaml
 
     try:
         return yaml.safe_load(text)

@@ -37,7 +37,7 @@ def _yaml_loader() -> type:
     """A SafeLoader that, like go-yaml v2 decoding into interface{}, keeps timestamps as strings."""
     global _LOADER
     if _LOADER is None:
-        import yaml
+        from kjob.yamllib import yaml
 
         base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
         resolvers = {
@@ -82,7 +82,7 @@ _YAML_PROBLEMS = (
 
 
 def _yaml_error_text(exc: Exception, chunk: str) -> str:
-    import yaml
+    from kjob.yamllib import yaml
 
     problem = str(getattr(exc, "problem", None) or exc).strip()
     context = str(getattr(exc, "context", None) or "")
@@ -184,7 +184,7 @@ def _parse_documents(text: str, source: str) -> list[Any]:
                 while pos < len(text) and text[pos].isspace():
                     pos += 1
         else:
-            import yaml
+            from kjob.yamllib import yaml
 
             loader = _yaml_loader()
             for chunk in _split_yaml(text):
@@ -1847,7 +1847,7 @@ def locate_field(text: str, job_name: str, path: str) -> tuple[int, int] | None:
     """Line and column (1-based) of a field path such as `spec.template.spec.containers[0].name` in the
     document of `text` that holds the job `job_name`; the nearest existing parent when the field is
     missing. None when the text cannot be mapped (JSON lists, anchors, unparsable text)."""
-    import yaml
+    from kjob.yamllib import yaml
 
     offset = 0
     for chunk in _split_yaml(text):
@@ -1867,7 +1867,7 @@ def locate_field(text: str, job_name: str, path: str) -> tuple[int, int] | None:
 
 
 def _child(node: Any, part: str) -> tuple[Any, Any] | None:
-    import yaml
+    from kjob.yamllib import yaml
 
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:

@@ -577,7 +577,7 @@ def _yaml_key_cmp(a: str, b: str) -> int:
 
 def to_yaml(obj: Mapping[str, Any]) -> str:
     """`-o yaml` as sigs.k8s.io/yaml writes it: go-yaml v2 layout, quoting and key order."""
-    import yaml  # deferred: only -o yaml pays for it
+    from kjob.yamllib import yaml  # deferred: only -o yaml pays for it
 
     class _Dumper(yaml.SafeDumper):
         def ignore_aliases(self, data: Any) -> bool:

@@ -41,6 +41,13 @@ def test_the_controller_and_policies_do_no_io() -> None:
         )
 
 
+def test_only_yamllib_imports_yaml() -> None:
+    """Every command that reads or writes YAML gets PyYAML through kjob.yamllib, which imports it
+    without its slowest pattern."""
+    importers = sorted(p.name for p in KJOB.rglob("*.py") if "yaml" in imports_of(p))
+    assert importers == ["yamllib.py"]
+
+
 def test_the_cli_reaches_the_worker_only_through_ensure_running() -> None:
     """Or start_early, for a command about to write (it starts the worker before it loads)."""
     for path in (KJOB / "cli").glob("*.py"):

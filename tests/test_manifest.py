@@ -1124,3 +1124,34 @@ def test_load_documents_unknown_anchor() -> None:
     assert exc.value.message == (
         "error: error parsing job.yaml: error converting YAML to JSON: yaml: unknown anchor 'xy' referenced"
     )
+
+
+# ---------------------------------------------------------------- PyYAML's import
+
+
+def test_yaml_is_imported_without_compiling_the_readers_pattern() -> None:
+    """kjob.yamllib leaves the pure-Python reader's check for unprintable characters uncompiled until
+    it is used (most of `import yaml`'s time), restores re.compile, and the check still works."""
+    import subprocess
+    import sys
+
+    code = """
+import re
+compile_before = re.compile
+from kjob.yamllib import yaml
+pattern = yaml.reader.Reader.NON_PRINTABLE
+print(type(pattern).__name__, re.compile is compile_before)
+print(yaml.safe_load("a: b"))
+try:
+    yaml.safe_load("a: \\x07")
+except yaml.reader.ReaderError as e:
+    print("refused:", e.reason)
+print(type(pattern._compiled).__name__)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == [
+        "_LazyPattern True",
+        "{'a': 'b'}",
+        "refused: special characters are not allowed",
+        "Pattern",
+    ]
