@@ -245,7 +245,6 @@ class Worker:
         from kjob.recorder import Correlator  # the worker's alone: not on the commands' import path
 
         self.correlator = Correlator()
-        self.run_root = str(store.run_dir)
         self.notify_path = str(store.home / SOCKET_NAME)  # where its launchers say a run started or ended
         self.starts: dict[int, int | None] = {}
         self.dropped: dict[tuple[str, ...], int] = {}  # events the spam filter dropped, by key
@@ -809,7 +808,7 @@ class Worker:
             return False
         if (pod.get("spec") or {}).get("activeDeadlineSeconds") is not None:
             return False  # the kubelet's deadline runs from the pod's start, launched or not
-        run_dir = f"{self.run_root}/{uid_of(pod)}"
+        run_dir = pod_run_dir(self.store, pod)
         waiting = False
         for key in ("initContainerStatuses", "containerStatuses"):
             for cs in status.get(key) or ():
@@ -831,7 +830,7 @@ class Worker:
         from kjob import runtime
 
         store = self.store
-        run_dir = f"{self.run_root}/{uid_of(pod)}"
+        run_dir = pod_run_dir(store, pod)
 
         def observe(container: str, attempt: int) -> runtime.RunState:
             if fresh:
@@ -906,11 +905,11 @@ class Worker:
         from kjob import runtime
 
         # Whatever run of the pod is somehow still alive goes with it.
-        run_dir = self.store.run_dir / uid_of(pod)
+        run_dir = pod_run_dir(self.store, pod)
         for container, attempt in runtime.run_keys(run_dir):
             runtime.request_stop(run_dir, container, attempt, 0.0)
         self.store.delete("pods", namespace_of(pod), name_of(pod))
-        shutil.rmtree(self.store.run_dir / uid_of(pod), ignore_errors=True)
+        shutil.rmtree(run_dir, ignore_errors=True)
         shutil.rmtree(pod_log_dir(self.store, pod), ignore_errors=True)
         self.stopping.pop(uid_of(pod), None)
 
