@@ -705,13 +705,19 @@ class Worker:
         have its id) that no pass has written since (_forget_written()): an object changes only by
         this process's writes; another process's write is read as new objects. So the pods are not
         looked into at all, only counted off in map()s: a pass asks this of every pod a job has had,
-        and reading each one's version cost more than all the rest (its memory, cold by then)."""
-        ids = list(map(id, pods))
-        out: list[_Seen | None] = list(map(self.seen.get, ids))
+        and reading each one's version cost more than all the rest (its memory, cold by then).
+
+        What is known is added to, not rebuilt each pass (~1 ms a pass at 5,000 pods): a pod no longer
+        listed stays known (its _Seen holds its object, so the id cannot come back as another's) until
+        those outnumber the listed ones, when what is known is cut down to the listing."""
+        seen = self.seen
+        out: list[_Seen | None] = list(map(seen.get, map(id, pods)))
         for i in itertools.compress(itertools.count(), map(operator.not_, out)):
-            out[i] = _Seen(pods[i])
+            pod = pods[i]
+            out[i] = seen[id(pod)] = _Seen(pod)
         seens = cast("list[_Seen]", out)
-        self.seen = dict(zip(ids, seens, strict=True))
+        if len(seen) > 2 * len(seens) + 64:
+            self.seen = dict(zip(map(id, pods), seens, strict=True))
         return seens
 
     def _forget_written(self) -> None:

@@ -516,6 +516,37 @@ def _passes(worker, store: Store, until, most: int = 20) -> None:  # type: ignor
     raise AssertionError(f"still not so after {most} passes")
 
 
+def test_what_the_worker_knows_of_its_pods_follows_the_listing(home: Path) -> None:
+    """A pass adds to what the worker knows of the pods it lists instead of rebuilding it: an unchanged
+    pod is known, a pod another process rewrote is a new object worked out anew, and what was known
+    of objects no longer listed is let go once they outnumber the listing."""
+    from kjob.worker import Worker
+
+    store, _ = _counted_pods(home, 3)
+    worker = Worker(store)
+    assert worker.acquire()
+    try:
+        with store.lock(), store.cached():
+            first = worker._see(store.list("pods"))
+        with store.lock(), store.cached():
+            assert list(map(id, worker._see(store.list("pods")))) == list(map(id, first))
+        for turn in range(40):
+            other = Store(home)
+            with other.lock():
+                for pod in other.list("pods"):
+                    pod["metadata"].setdefault("labels", {})["turn"] = str(turn)
+                    other.update("pods", pod)
+            with store.lock(), store.cached():
+                pods = store.list("pods")
+                seens = worker._see(pods)
+            assert [seen.pod for seen in seens] == pods
+            assert all(seen.pod is pod for seen, pod in zip(seens, pods, strict=True))
+            assert [seen.pod["metadata"]["labels"]["turn"] for seen in seens] == [str(turn)] * 3
+            assert len(worker.seen) <= 2 * 3 + 64
+    finally:
+        worker.release()
+
+
 def test_counted_pods_of_a_job_deleted_by_another_process_are_collected(home: Path) -> None:
     """A pass looks only at pods it has business with, but a counted pod whose job has gone is one."""
     from kjob.worker import Worker
