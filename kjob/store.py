@@ -856,10 +856,6 @@ class Store:
             return None
         return self._load(self._path(kind, namespace, name))
 
-    def written(self, kind: str) -> builtins.list[Obj]:
-        """The objects of a kind written (created or replaced) so far in this cached span."""
-        return [obj for k, obj in self._pending.values() if k == kind and obj is not None]
-
     def current(self, kind: str, objs: Iterable[Obj]) -> builtins.list[Obj]:
         """`objs` as they are now: as written since they were read, and without those deleted. In a
         cached span, one dictionary lookup each instead of a get() (the worker asks it of every pod
@@ -939,10 +935,7 @@ class Store:
         every object in it are as this process last saw or wrote them, and no file is touched.
         Only the lock's holder can know that no write is half done (every other writer holds the lock
         and moves the counter before its first file)."""
-        marker = self._marker()
-        if marker is None or marker != self._seen:
-            self._listings.clear()
-            self._seen = marker
+        marker = self._look_at_marker()
         key = (kind, namespace)
         memo = self._memo
         assert memo is not None
@@ -985,6 +978,48 @@ class Store:
             if obj is not None:
                 out.append(obj)
         return out
+
+    def _look_at_marker(self) -> tuple[int, int, bytes] | None:
+        """The resourceversion file as it is now; the remembered listings are let go if another process
+        wrote since this one last looked."""
+        marker = self._marker()
+        if marker is None or marker != self._seen:
+            self._listings.clear()
+            self._seen = marker
+        return marker
+
+    def kept_listing(self, kind: str) -> builtins.list[str] | None:
+        """The listing of every object of a kind that this process keeps (remember_reads(), lock held),
+        if it still holds: the same list from one call to the next while only this process writes,
+        its own writes keeping it up to date. None where it keeps none, or another process wrote
+        since it last looked (list() reads the disk again then). The worker keeps what it knows of
+        the pods while this stays the same."""
+        if self._memo is None or not self._lock_depth:
+            return None
+        self._look_at_marker()
+        return self._listings.get((kind, None))
+
+    def changes(self, kind: str) -> builtins.list[tuple[str, str, Obj | None]]:
+        """(namespace, name, the object or None if deleted) of each object of a kind written so far in
+        this cached span, as it will be written."""
+        start = len(self.root) + len(kind) + 2
+        out: builtins.list[tuple[str, str, Obj | None]] = []
+        for path, (written_kind, obj) in self._pending.items():
+            if written_kind == kind:
+                namespace, _, file = path[start:].partition("/")
+                out.append((namespace, file[: -len(".json")], obj))
+        return out
+
+    def prime(self, kind: str, objs: Iterable[Obj]) -> None:
+        """Take `objs` as this span's reads of them, as a listing from memory would (the worker's pass,
+        of the pods it has business with, when it lists none): objects this process remembers as they
+        are, which nothing since has written."""
+        cache = self._cache
+        if cache is None:
+            return
+        base = f"{self.root}/{kind}/"
+        for obj in objs:
+            cache.setdefault(f"{base}{namespace_of(obj)}/{name_of(obj)}.json", obj)
 
     def _scan(self, kind: str, namespace: str | None) -> builtins.list[tuple[str, str, str]]:
         """(namespace, name, path) of every object file of a kind, in the API server's order."""

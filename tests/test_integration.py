@@ -516,33 +516,58 @@ def _passes(worker, store: Store, until, most: int = 20) -> None:  # type: ignor
     raise AssertionError(f"still not so after {most} passes")
 
 
-def test_what_the_worker_knows_of_its_pods_follows_the_listing(home: Path) -> None:
-    """A pass adds to what the worker knows of the pods it lists instead of rebuilding it: an unchanged
-    pod is known, a pod another process rewrote is a new object worked out anew, and what was known
-    of objects no longer listed is let go once they outnumber the listing."""
+def test_what_the_worker_knows_of_its_pods_is_what_the_store_lists(home: Path) -> None:
+    """A pass takes the pods as the last pass left them, its own writes taken in, while no other
+    process writes; after another process's write it lists them again. Either way they must be what
+    the store lists, in its order, each object as the store holds it now."""
     from kjob.worker import Worker
 
-    store, _ = _counted_pods(home, 3)
+    def pods_on_disk() -> list:  # type: ignore[type-arg]
+        return Store(home).list("pods")
+
+    store, job = _counted_pods(home, 3)
     worker = Worker(store)
     assert worker.acquire()
     try:
         with store.lock(), store.cached():
-            first = worker._see(store.list("pods"))
+            first = worker._list_pods()
+        assert [seen.pod for seen in first] == pods_on_disk()
         with store.lock(), store.cached():
-            assert list(map(id, worker._see(store.list("pods")))) == list(map(id, first))
-        for turn in range(40):
-            other = Store(home)
-            with other.lock():
-                for pod in other.list("pods"):
-                    pod["metadata"].setdefault("labels", {})["turn"] = str(turn)
-                    other.update("pods", pod)
-            with store.lock(), store.cached():
-                pods = store.list("pods")
-                seens = worker._see(pods)
-            assert [seen.pod for seen in seens] == pods
-            assert all(seen.pod is pod for seen, pod in zip(seens, pods, strict=True))
-            assert [seen.pod["metadata"]["labels"]["turn"] for seen in seens] == [str(turn)] * 3
-            assert len(worker.seen) <= 2 * 3 + 64
+            again = worker._list_pods()
+        assert list(map(id, again)) == list(map(id, first))  # known, not worked out again
+
+        # The pass's own writes: a pod changed, one created (between two others), one deleted.
+        names = [seen.pod["metadata"]["name"] for seen in first]
+        from kjob import controller, objects
+
+        extra = controller.new_pod(job, objects.now(), None)
+        extra["metadata"]["name"] = names[0] + "a"  # sorts right after the first
+        with store.lock(), store.cached():
+            pod = store.must_get("pods", "default", names[1])
+            pod["metadata"].setdefault("labels", {})["changed"] = "here"
+            store.update("pods", pod)
+            store.create("pods", extra)
+            store.delete("pods", "default", names[2])
+            worker._take_in_writes()
+        with store.lock(), store.cached():
+            seens = worker._list_pods()
+            assert store.kept_listing("pods") is worker.known_listing  # no listing read again
+        assert [seen.pod for seen in seens] == pods_on_disk()
+        assert [seen.pod["metadata"]["name"] for seen in seens] == [names[0], names[0] + "a", names[1]]
+        assert seens[2].pod["metadata"]["labels"]["changed"] == "here"
+        assert seens[0] is first[0] and seens[2] is not first[1]
+
+        # Another process's write: listed again, and seen as it is now.
+        other = Store(home)
+        with other.lock():
+            pod = other.must_get("pods", "default", names[0])
+            pod["metadata"].setdefault("labels", {})["changed"] = "there"
+            other.update("pods", pod)
+        with store.lock(), store.cached():
+            seens = worker._list_pods()
+        assert [seen.pod for seen in seens] == pods_on_disk()
+        assert seens[0].pod["metadata"]["labels"]["changed"] == "there"
+        assert seens[1] is not first[0]
     finally:
         worker.release()
 

@@ -740,3 +740,69 @@ def test_a_worker_that_exits_gives_back_the_versions_it_did_not_use(kjob_proc, h
     assert int((home / "resourceversion").read_text()) == largest
     kjob_proc("create", "-f", "-", input=job_manifest("next", "true", suspend=True))
     assert int(store.must_get("jobs", "default", "next")["metadata"]["resourceVersion"]) == largest + 1
+
+
+# A worker whose every pass checks that the pods it knows without listing them are the store's.
+_CHECKED_WORKER = """
+import os, sys
+from kjob import worker
+from kjob.store import Store
+
+home, tally = sys.argv[1], sys.argv[2]
+list_pods = worker.Worker._list_pods
+checks = 0
+
+def checked(self):
+    global checks
+    seens = list_pods(self)
+    if [seen.pod for seen in seens] != Store(home).list("pods"):
+        worker.log("the pods known differ from the pods stored")
+        os._exit(3)
+    checks += 1
+    with open(tally, "w") as f:
+        f.write(str(checks))
+    return seens
+
+worker.Worker._list_pods = checked
+sys.exit(worker.main([home]))
+"""
+
+
+def test_the_pods_a_worker_knows_without_listing_are_the_stored_ones(
+    kjob_proc, home: Path, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A job of many short pods, with commands writing pods meanwhile: on every pass, the pods the
+    worker takes from what its last pass left are the pods the store lists."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    tally = tmp_path / "checks"
+    home.mkdir(parents=True, exist_ok=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _CHECKED_WORKER, str(home), str(tally)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        from kjob.store import Store
+        from kjob.worker import worker_alive
+
+        wait_for("the checked worker", lambda: worker_alive(Store(home)))
+        text = job_manifest("many", "true", completions=60, parallelism=6)
+        assert kjob_proc("create", "-f", "-", input=text).exit_code == 0
+        labelled = 0
+        while worker.poll() is None and labelled < 10:
+            pods = kjob_proc("get", "pods", "-o", "name").stdout.split()
+            if pods:  # another process's write: the next pass lists the pods again
+                assert kjob_proc("label", pods[-1], f"turn={labelled}", "--overwrite").exit_code == 0
+                labelled += 1
+        r = kjob_proc("wait", "--for=condition=complete", "job/many", "--timeout=60s")
+        assert r.exit_code == 0, r.stderr
+        assert worker.wait(timeout=LINGER + 30) == 0, (home / "worker.log").read_text()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
+    assert int(tally.read_text()) > 20
+    assert kjob_proc("get", "job", "many", "-o", "jsonpath={.status.succeeded}").stdout == "60"
