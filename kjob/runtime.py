@@ -394,8 +394,10 @@ class Launcher:
             try:
                 ours.close()
                 _launcher_main(theirs)
-            except BaseException:
+            except BaseException as e:
                 code = 1
+                if not isinstance(e, (SystemExit, KeyboardInterrupt)):
+                    _log_exception("launcher")  # into the worker's log: a launcher that died says why
             os._exit(code)
         theirs.close()
         self.sock, self.pid = ours, pid

@@ -813,3 +813,25 @@ def test_the_pods_a_worker_knows_without_listing_are_the_stored_ones(
     assert unlisted > 5  # most passes
     assert listed > 1  # the first, and those after a command's write
     assert kjob_proc("get", "job", "many", "-o", "jsonpath={.status.succeeded}").stdout == "60"
+
+
+def test_a_launcher_that_fails_says_why_in_the_workers_log(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A launcher's output is the worker's log: one that dies of an error leaves its traceback there."""
+    from kjob import runtime
+
+    def broken(sock: object) -> None:
+        raise RuntimeError("no cgroup for you")
+
+    monkeypatch.setattr(runtime, "_launcher_main", broken)
+    launcher = Launcher()
+    launcher.start()
+    pid = launcher.pid
+    assert pid is not None
+    _, status = os.waitpid(pid, 0)
+    launcher.close()
+    assert os.waitstatus_to_exitcode(status) == 1
+    err = capfd.readouterr().err
+    assert f"launcher failed (pid {pid})" in err
+    assert "RuntimeError: no cgroup for you" in err
