@@ -38,14 +38,8 @@ _LOST_WRITE = (errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG)
 _NO_SENDFILE = (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP)
 
 
-def index_path(log: Path | str) -> Path:
-    from pathlib import Path
-
-    return Path(index_name(log))
-
-
 def index_name(log: Path | str) -> str:
-    """index_path() as a string, for the launcher that opens one for every run."""
+    """The index beside a run's log (`<attempt>.index`)."""
     return f"{os.path.splitext(log)[0]}.index"
 
 

@@ -353,7 +353,7 @@ def resolve_run(store: Store, request: LogRequest, previous: bool) -> str:
             raise BadRequest(f'container "{container}" in pod "{pod_name}" is terminated')
     else:
         # The status can lag the run's host by one worker pass: a run recorded as started has.
-        if _run_started(store, pod, container, restarts):
+        if _run_started(store, pod, container, restarts)[1]:
             attempt = restarts
         elif last is not None:
             attempt = _attempt_of(last.get("containerID"))
@@ -365,23 +365,24 @@ def resolve_run(store: Store, request: LogRequest, previous: bool) -> str:
         else:
             raise BadRequest(f'container "{container}" in pod "{pod_name}" is waiting to start - no logs yet')
     request.attempt = attempt
-    path = worker.log_path(store, pod, container, attempt)
-    if not _run_started(store, pod, container, attempt, path):
+    path, started = _run_started(store, pod, container, attempt)
+    if not started:
         # A run is recorded but its host never wrote: the kubelet's answer for a log it cannot open.
         reason = ((state.get("waiting") or {}).get("reason")) or "ContainerCreating"
         raise BadRequest(f'container "{container}" in pod "{pod_name}" is waiting to start: {reason}')
     return path
 
 
-def _run_started(store: Store, pod: Obj, container: str, attempt: int, log: str | None = None) -> bool:
-    """Whether a run's host started it (or failed to): its log is there, or else its record says so.
-    A run that has written nothing has no log (see containerlog.LogWriter)."""
-    if os.path.exists(log or worker.log_path(store, pod, container, attempt)):
-        return True
+def _run_started(store: Store, pod: Obj, container: str, attempt: int) -> tuple[str, bool]:
+    """A run's log, and whether its host started the run (or failed to): its log is there, or else
+    its record says so. A run that has written nothing has no log (see containerlog.LogWriter)."""
+    path, there = worker.find_log(store, pod, container, attempt)
+    if there:
+        return path, True
     from kjob import runtime
 
     state = runtime.read_state(worker.pod_run_dir(store, pod), container, attempt)
-    return state.pid is not None or state.exit is not None
+    return path, state.pid is not None or state.exit is not None
 
 
 def run_ended(store: Store, request: LogRequest) -> bool:

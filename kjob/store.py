@@ -326,6 +326,9 @@ class Store:
         # process's own writes, which keep the listings up to date.
         self._listings: dict[tuple[str, str | None], builtins.list[str]] = {}
         self._seen: tuple[int, int, bytes] | None = None
+        # In a cached span: the resourceversion file was looked at. The lock is held from that look to
+        # the span's end, so only this process writes meanwhile and `_seen` stays true: one look a span.
+        self._looked = False
         # Writes held back until the cached span ends: path -> (kind, object, or None to delete).
         self._pending: dict[str, tuple[str, Obj | None]] = {}
         self._logs: dict[str, _Log] = {}  # log path -> what it says, as far as read
@@ -364,14 +367,6 @@ class Store:
             raise NotFound(RESOURCE_OF_KIND[kind], name)
         return f"{self.root}/{kind}/{namespace}/{name}.json"
 
-    @property
-    def logs_dir(self) -> Path:
-        return self.home / LOGS_DIR
-
-    @property
-    def run_dir(self) -> Path:
-        return self.home / RUN_DIR
-
     # ------------------------------------------------------------ locking
 
     @contextlib.contextmanager
@@ -407,6 +402,7 @@ class Store:
         self._cache = {}
         self._pending = {}
         self._fresh_logs = set()
+        self._looked = False
         try:
             yield
         except BaseException:
@@ -429,6 +425,7 @@ class Store:
             self._memo.clear()
         self._listings.clear()
         self._seen = None
+        self._looked = False
 
     def _remember_written(self, kind: str, path: str, st: os.stat_result) -> None:
         """Keep what remember_reads() holds true to a file this process has just replaced."""
@@ -981,11 +978,15 @@ class Store:
 
     def _look_at_marker(self) -> tuple[int, int, bytes] | None:
         """The resourceversion file as it is now; the remembered listings are let go if another process
-        wrote since this one last looked."""
+        wrote since this one last looked. Read once a cached span (the worker's pass lists jobs, then
+        asks for its kept listing of pods)."""
+        if self._looked and self._cache is not None:
+            return self._seen
         marker = self._marker()
         if marker is None or marker != self._seen:
             self._listings.clear()
             self._seen = marker
+        self._looked = self._cache is not None
         return marker
 
     def kept_listing(self, kind: str) -> builtins.list[str] | None:

@@ -1159,12 +1159,18 @@ def pod_run_dir(store: Store, pod: Obj) -> str:
 def log_path(store: Store, pod: Obj, container: str, attempt: int) -> str:
     """The log of a container run, for the commands that read it: where the run's host writes it,
     or where an older kjob wrote it. (A string: pathlib costs `kjob logs` ~3-10 ms to import.)"""
+    return find_log(store, pod, container, attempt)[0]
+
+
+def find_log(store: Store, pod: Obj, container: str, attempt: int) -> tuple[str, bool]:
+    """log_path(), and whether the log is there (a run that has written nothing has none yet)."""
     path = run_log_path(pod_run_dir(store, pod), container, attempt)
-    if not os.path.exists(path):
-        legacy = f"{pod_log_dir(store, pod)}/{container}/{attempt}.log"
-        if os.path.exists(legacy):
-            return legacy
-    return path
+    if os.path.exists(path):
+        return path, True
+    legacy = f"{pod_log_dir(store, pod)}/{container}/{attempt}.log"
+    if os.path.exists(legacy):
+        return legacy, True
+    return path, False
 
 
 def log(message: str) -> None:

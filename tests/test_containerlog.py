@@ -45,7 +45,7 @@ class Clock:
 
 
 def entries(log: Path) -> list[tuple[int, int, int]]:
-    data = containerlog.index_path(log).read_bytes()
+    data = Path(containerlog.index_name(log)).read_bytes()
     assert data.startswith(INDEX_MAGIC)
     return list(struct.iter_unpack("<QqB", data[len(INDEX_MAGIC) :]))
 
@@ -180,7 +180,7 @@ def test_writer_keeps_each_streams_lines_whole(tmp_path: Path) -> None:
     assert path.read_bytes() == b"one\nerr\nabcd\nno newline"
     assert entries(path) == [(0, NS0, 1), (4, NS1, 2), (8, NS2, 1), (13, NS2, 2)]
     assert read_all(path, timestamps=True).decode() == f"{T0} one\n{T1} err\n{T2} abcd\n{T2} no newline"
-    assert (path.stat().st_mode & 0o777, containerlog.index_path(path).stat().st_mode & 0o777) == (
+    assert (path.stat().st_mode & 0o777, Path(containerlog.index_name(path)).stat().st_mode & 0o777) == (
         0o600,
         0o600,
     )
@@ -438,14 +438,14 @@ def test_the_index_tells_the_formats_apart(tmp_path: Path) -> None:
 def test_the_old_store_fixture_reads(tmp_path: Path) -> None:
     fixture = Path(__file__).parent / "fixtures" / "state-v1" / "logs"
     (log,) = fixture.rglob("0.log")
-    assert not containerlog.index_path(log).exists()
+    assert not Path(containerlog.index_name(log)).exists()
     assert read_all(log) == b"3\n2\n1\n"
     assert read_all(log, timestamps=True, tail=1) == b"2026-12-04T20:55:26.939774900Z 1\n"
 
 
 def test_an_index_of_another_format_is_refused(tmp_path: Path) -> None:
     path = write_run(tmp_path / "0.log", RUN)
-    index = containerlog.index_path(path)
+    index = Path(containerlog.index_name(path))
     index.write_bytes(b"kjob container log index 9\n" + index.read_bytes()[len(INDEX_MAGIC) :])
     assert read_all(path) == b"one\nerr one\npartial\n\nlast\nend"  # plain output needs no index
     with pytest.raises(PlainError) as e:
@@ -455,7 +455,7 @@ def test_an_index_of_another_format_is_refused(tmp_path: Path) -> None:
 
 def test_an_index_whose_header_the_disk_refused_still_reads(tmp_path: Path) -> None:
     path = write_run(tmp_path / "0.log", RUN)
-    index = containerlog.index_path(path)
+    index = Path(containerlog.index_name(path))
     index.write_bytes(b"\0" * len(INDEX_MAGIC) + index.read_bytes()[len(INDEX_MAGIC) :])
     assert read_all(path, timestamps=True, tail=1).decode() == f"{T2} end"
 

@@ -385,6 +385,30 @@ def test_a_span_that_writes_before_it_lists_still_sees_another_process(tmp_path:
         assert _names(worker.list("pods")) == [("default", "a"), ("default", "b")]
 
 
+def test_a_span_looks_at_the_counter_once_and_the_next_span_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Holding the lock from its first look to its end, a span needs one look at the resourceversion
+    file, however often it lists; the next span looks again and sees another process's write."""
+    writer = Store(tmp_path)
+    with writer.lock():
+        writer.create("pods", _pod("a"))
+    worker = _worker_store(tmp_path)
+    looks: list[int] = []
+    marker = Store._marker
+    monkeypatch.setattr(Store, "_marker", lambda self: looks.append(1) or marker(self))
+    with worker.lock(), worker.cached():
+        worker.list("jobs")
+        worker.list("pods")
+        assert worker.kept_listing("pods") is not None
+        assert len(looks) == 1
+    with writer.lock():
+        writer.create("pods", _pod("b"))
+    with worker.lock(), worker.cached():
+        assert worker.kept_listing("pods") is None  # another process wrote: let go
+        assert _names(worker.list("pods")) == [("default", "a"), ("default", "b")]
+
+
 # ---------------------------------------------------------------- the lock
 
 
