@@ -102,6 +102,33 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test that ran a worker shows the worker's side: its processes as they are at the
+    failure (before the fixture stops them) and the end of its log, which CI's clean-up removes."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    path = getattr(item, "funcargs", {}).get("home")
+    if report.when == "call" and report.failed and isinstance(path, Path):
+        report.sections.append(("kjob state directory", state_directory_report(path)))
+
+
+def state_directory_report(path: Path) -> str:
+    lines = [f"{path}: processes (pid, name, state)"]
+    for pid in _pids_of(path):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1].split()[0]
+        except (OSError, IndexError):
+            state = "?"
+        lines.append(f"  {pid} {_comm(pid)} {state}")
+    try:
+        log = (path / "worker.log").read_text(errors="replace").splitlines()
+    except OSError as e:
+        log = [f"(no worker log: {e.strerror})"]
+    lines += ["worker.log, last 80 lines:", *log[-80:]]
+    return "\n".join(lines)
+
+
 @pytest.fixture
 def collector() -> Iterator[None]:
     """The cyclic garbage collector put back as it was, whatever a test does to it."""
