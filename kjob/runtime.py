@@ -339,7 +339,7 @@ def claim(spec: RunSpec) -> bool:
     """Take this run's launch marker, its record made empty; False if some worker took it before."""
     _mkdir(spec.run_dir)
     record_file, _, base = _paths(spec.run_dir, spec.key)
-    if os.path.exists(base + _LEGACY_MARKERS[0]):
+    if any(os.path.exists(base + marker) for marker in _LEGACY_MARKERS):
         return False  # claimed by an earlier kjob, whose launcher may not have started it yet
     try:
         os.close(os.open(record_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666))

@@ -212,10 +212,12 @@ def test_a_claimed_run_reads_as_launched_since_its_claim(tmp_path: Path) -> None
     assert not runtime.claim(s)
 
 
-def test_a_run_claimed_through_its_index_by_an_earlier_kjob_is_not_claimed_again(tmp_path: Path) -> None:
+@pytest.mark.parametrize("marker", [".index", ".launch"])
+def test_a_run_claimed_by_an_earlier_kjob_is_not_claimed_again(tmp_path: Path, marker: str) -> None:
+    """Both earlier layouts' markers: a run claimed before kjob was upgraded is not started twice."""
     s = spec(tmp_path, "true")
     Path(s.run_dir).mkdir(parents=True, exist_ok=True)
-    Path(s.run_dir, f"{s.key}.index").touch()
+    Path(s.run_dir, f"{s.key}{marker}").touch()
     assert read_state(s.run_dir, "c", 0).launched
     assert not runtime.claim(s)
     assert not Path(s.run_dir, f"{s.key}.run").exists()
