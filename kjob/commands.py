@@ -450,16 +450,20 @@ def patch_job(
         else:
             # status has its own subresource; identity fields are the server's.
             new["status"] = copy.deepcopy(old.get("status") or {})
-        new_meta = new.setdefault("metadata", {})
-        for key in ("name", "namespace", "uid", "creationTimestamp", "generation", "resourceVersion"):
-            if key in (old.get("metadata") or {}):
-                new_meta[key] = old["metadata"][key]
+        error = _patched_identity(old, new, name)
+        if error is not None:
+            return Outcome(error=error)
+        new_meta = new["metadata"]
         try:
             manifest.check_fields(new, name, verb="patching")
         except BadRequest as e:
             return Outcome(error=BadRequest(e.text))
         manifest.default_job_update(new)
-        causes = manifest.validate_job_update(old, new) + manifest.validate_job(new)
+        causes = (
+            manifest.validate_meta_update(old, new)
+            + manifest.validate_job_update(old, new)
+            + manifest.validate_job(new)
+        )
         if causes:
             from kjob.errors import Invalid
 
@@ -471,6 +475,59 @@ def patch_job(
         store.update("jobs", new)
     worker.ensure_running(store)
     return Outcome(line=f"job.batch/{name} patched", obj=new)
+
+
+def _patched_identity(old: Obj, new: Obj, name: str) -> KjobError | None:
+    """What the API server makes of the identity a patch leaves: the object must still be this Job
+    (its decoding into one), under the name and namespace of the request (the handlers' checkName),
+    at the version the patch may name (the optimistic lock). What a patch leaves out is the stored
+    object's: its kind, and the fields the server owns (BeforeUpdate); validate_meta_update() then
+    refuses what it changed of the rest."""
+    import json
+
+    from kjob.errors import Conflict, Invalid
+
+    for key in ("apiVersion", "kind"):
+        if not new.get(key):
+            new[key] = old.get(key)
+    version, kind = new.get("apiVersion"), new.get("kind")
+    if (version, kind) != (old.get("apiVersion"), old.get("kind")):
+        text = json.dumps(new, separators=(",", ":"))
+        cause = (
+            f"patch: Invalid value: {json.dumps(text)}: no kind {json.dumps(str(kind))} is registered for "
+            f'version {json.dumps(str(version))} in scheme "pkg/api/legacyscheme/scheme.go:30"'
+        )
+        return Invalid("", "", [cause])
+    md = new.get("metadata")
+    if not isinstance(md, dict) or not md.get("name"):
+        return BadRequest(
+            f"the name of the object ({name} based on URL) was undeterminable: name must be provided"
+        )
+    old_md = old.get("metadata") or {}
+    if md["name"] != name:
+        return BadRequest(
+            f"the name of the object ({md['name']}) does not match the name on the URL ({name})"
+        )
+    namespace = old_md.get("namespace")
+    if md.get("namespace") and md["namespace"] != namespace:
+        return BadRequest(
+            f"the namespace of the object ({md['namespace']}) does not match the namespace on the request "
+            f"({namespace})"
+        )
+    read_at = md.get("resourceVersion")
+    if read_at and read_at != old_md.get("resourceVersion"):
+        return Conflict(
+            f'Operation cannot be fulfilled on {JOB_RESOURCE} "{name}": the object has been modified; please '
+            "apply your changes to the latest version and try again"
+        )
+    # An update can never remove or change a deletion, its grace period, or when the object was made.
+    kept = ("namespace", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp")
+    for key in (*kept, "deletionGracePeriodSeconds"):
+        if key in old_md:
+            md[key] = old_md[key]
+    if not md.get("uid") and "uid" in old_md:
+        md["uid"] = old_md["uid"]  # none given: the stored one
+    return None
 
 
 # ---------------------------------------------------------------- wait

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -1760,6 +1761,46 @@ def _template_for_compare(new_tpl: Obj, old_tpl: Obj, mutable_scheduling: bool) 
         if key in new_meta:
             old_meta[key] = new_meta[key]
     return old
+
+
+def validate_meta_update(old: Obj, new: Obj) -> list[str]:
+    """ValidateObjectMetaAccessorUpdate for what an update may send: after the server has kept the
+    fields it owns (BeforeUpdate keeps a creationTimestamp, and a deletion's timestamp and grace
+    period once set), the rest of the identity must not change, and a job being deleted takes no
+    new finalizer."""
+    md, old_md = _dict(new, "metadata"), _dict(old, "metadata")
+    errs: list[str] = []
+    if old_md.get("deletionTimestamp") is not None:
+        extra = sorted(set(md.get("finalizers") or []) - set(old_md.get("finalizers") or []))
+        if extra:
+            found = "[]string{" + ", ".join(_go_quote(str(f)) for f in extra) + "}"
+            detail = "no new finalizers can be added if the object is being deleted, found new finalizers"
+            errs.append(_forbidden("metadata.finalizers", f"{detail} {found}"))
+    errs.extend(_immutable("metadata.uid", md.get("uid"), old_md.get("uid")))
+    # A time is a Stringer to field.Error: Go's own rendering, unquoted.
+    errs.extend(
+        _immutable(
+            "metadata.deletionTimestamp",
+            md.get("deletionTimestamp"),
+            old_md.get("deletionTimestamp"),
+            _go_time,
+        )
+    )
+    errs.extend(
+        _immutable(
+            "metadata.deletionGracePeriodSeconds",
+            md.get("deletionGracePeriodSeconds"),
+            old_md.get("deletionGracePeriodSeconds"),
+        )
+    )
+    return errs
+
+
+def _go_time(value: Any) -> str:
+    seconds = objects.parse_time(value) if isinstance(value, str) else None
+    if seconds is None:
+        return _go_value(value)
+    return time.strftime("%Y-%m-%d %H:%M:%S +0000 UTC", time.gmtime(seconds))
 
 
 def validate_job_update(old: Obj, new: Obj) -> list[str]:

@@ -532,3 +532,100 @@ def test_last_applied_is_compact_sorted_json_with_go_escapes() -> None:
         apply.last_applied(doc)
         == '{"kind":"Job","metadata":{"annotations":{"k":"\\u003cv\\u003e"},"name":"x"}}\n'
     )
+
+
+PATCH_IDENTITY_ERRORS = [
+    (
+        '{"metadata":null}',
+        "Error from server (BadRequest): the name of the object (p based on URL) was undeterminable: "
+        "name must be provided\n",
+    ),
+    (
+        '{"metadata":{"name":"other"}}',
+        "Error from server (BadRequest): the name of the object (other) does not match the name on the URL (p)\n",
+    ),
+    (
+        '{"metadata":{"namespace":"other"}}',
+        "Error from server (BadRequest): the namespace of the object (other) does not match the namespace on "
+        "the request (default)\n",
+    ),
+    (
+        '{"metadata":{"resourceVersion":"999999"}}',
+        'Error from server (Conflict): Operation cannot be fulfilled on jobs.batch "p": the object has been '
+        "modified; please apply your changes to the latest version and try again\n",
+    ),
+    (
+        '{"metadata":{"deletionTimestamp":"2026-01-02T03:04:05Z"}}',
+        'The Job "p" is invalid: metadata.deletionTimestamp: Invalid value: 2026-01-02 03:04:05 +0000 UTC: '
+        "field is immutable\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("patch", "stderr"), PATCH_IDENTITY_ERRORS)
+def test_patch_that_changes_the_jobs_identity_is_refused_as_the_server_does(
+    kjob, patch: str, stderr: str
+) -> None:
+    """The request names the job: a patch may not rename it, move it, lose its name, or write over a
+    version it did not read. The stored job stays as it was."""
+    assert kjob("create", "-f", "-", input=job_manifest("p", "true", suspend=True)).exit_code == 0
+    before = kjob("get", "job", "p", "-o", "json").stdout
+    r = kjob("patch", "job", "p", "-p", patch)
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", stderr)
+    assert kjob("get", "job", "p", "-o", "json").stdout == before
+
+
+@pytest.mark.parametrize("patch", ['{"kind":"Pod"}', '{"apiVersion":"batch/v2"}'])
+def test_patch_that_makes_the_job_another_kind_is_refused(kjob, patch: str) -> None:
+    assert kjob("create", "-f", "-", input=job_manifest("p", "true", suspend=True)).exit_code == 0
+    r = kjob("patch", "job", "p", "-p", patch)
+    kind, version = ("Pod", "batch/v1") if "Pod" in patch else ("Job", "batch/v2")
+    assert r.exit_code == 1 and r.stdout == ""
+    assert r.stderr.startswith('The  "" is invalid: patch: Invalid value: "{\\"apiVersion\\":')
+    assert r.stderr.endswith(
+        f'no kind "{kind}" is registered for version "{version}" in scheme "pkg/api/legacyscheme/scheme.go:30"\n'
+    )
+    job = json.loads(kjob("get", "job", "p", "-o", "json").stdout)
+    assert (job["apiVersion"], job["kind"]) == ("batch/v1", "Job")
+    assert "Pods Statuses:" in kjob("describe", "job", "p").stdout  # described as a Job still
+
+
+def test_patch_of_the_uid_is_refused_and_fields_the_server_owns_are_kept(kjob) -> None:
+    assert kjob("create", "-f", "-", input=job_manifest("p", "true", suspend=True)).exit_code == 0
+    job = json.loads(kjob("get", "job", "p", "-o", "json").stdout)
+    r = kjob("patch", "job", "p", "-p", '{"metadata":{"uid":"1234"}}')
+    assert r.exit_code == 1
+    assert r.stderr.startswith(
+        'The Job "p" is invalid: \n* metadata.uid: Invalid value: "1234": field is immutable\n'
+    )
+    # Left out or set: kept as stored, and nothing to change.
+    for patch in (
+        '{"kind":null,"apiVersion":null}',
+        '{"metadata":{"uid":"","namespace":"default"}}',
+        '{"metadata":{"creationTimestamp":"2020-01-01T00:00:00Z","generation":7,"resourceVersion":null}}',
+        json.dumps({"metadata": {"resourceVersion": job["metadata"]["resourceVersion"]}}),
+    ):
+        r = kjob("patch", "job", "p", "-p", patch)
+        assert (r.exit_code, r.stdout) == (0, "job.batch/p patched (no change)\n"), (patch, r.stderr)
+    assert json.loads(kjob("get", "job", "p", "-o", "json").stdout) == job
+
+
+def test_patch_of_a_job_being_deleted_keeps_its_deletion_and_takes_no_new_finalizer(kjob, home: Path) -> None:
+    from kjob.store import Store
+
+    assert kjob("create", "-f", "-", input=job_manifest("p", "true", suspend=True)).exit_code == 0
+    store = Store(home)
+    with store.lock():
+        job = store.must_get("jobs", "default", "p")
+        job["metadata"].update(deletionTimestamp="2026-01-02T03:04:05Z", finalizers=["foregroundDeletion"])
+        store.update("jobs", job)
+    r = kjob("patch", "job", "p", "-p", '{"metadata":{"finalizers":["example.com/hold"]}}')
+    assert (r.exit_code, r.stderr) == (
+        1,
+        'The Job "p" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object '
+        'is being deleted, found new finalizers []string{"example.com/hold"}\n',
+    )
+    r = kjob("patch", "job", "p", "-p", '{"metadata":{"deletionTimestamp":null,"labels":{"x":"y"}}}')
+    assert (r.exit_code, r.stdout) == (0, "job.batch/p patched\n")
+    md = json.loads(kjob("get", "job", "p", "-o", "json").stdout)["metadata"]
+    assert (md["deletionTimestamp"], md["labels"]["x"]) == ("2026-01-02T03:04:05Z", "y")
