@@ -459,11 +459,11 @@ def patch_job(
         except BadRequest as e:
             return Outcome(error=BadRequest(e.text))
         manifest.default_job_update(new)
-        causes = (
-            manifest.validate_meta_update(old, new)
-            + manifest.validate_job_update(old, new)
-            + manifest.validate_job(new)
-        )
+        causes = manifest.validate_meta_update(old, new)
+        if subresource == "status":
+            causes += manifest.validate_job_status_update(old, new)
+        else:
+            causes += manifest.validate_job_update(old, new) + manifest.validate_job(new)
         if causes:
             from kjob.errors import Invalid
 

@@ -629,3 +629,50 @@ def test_patch_of_a_job_being_deleted_keeps_its_deletion_and_takes_no_new_finali
     assert (r.exit_code, r.stdout) == (0, "job.batch/p patched\n")
     md = json.loads(kjob("get", "job", "p", "-o", "json").stdout)["metadata"]
     assert (md["deletionTimestamp"], md["labels"]["x"]) == ("2026-01-02T03:04:05Z", "y")
+
+
+STATUS_PATCH_ERRORS = [
+    (
+        {"succeeded": -1},
+        "* status.succeeded: Invalid value: -1: must be greater than or equal to 0\n"
+        "* status.succeeded: Invalid value: -1: cannot decrease the succeeded counter\n",
+    ),
+    (
+        {"completionTime": "2026-01-02T03:04:05Z"},
+        "status.completionTime: Invalid value: 2026-01-02 03:04:05 +0000 UTC: cannot set completionTime when "
+        "there is no Complete=True condition\n",
+    ),
+    (
+        {"conditions": [{"type": "Complete", "status": "True"}], "active": 2},
+        "* status.completionTime: Required value: completionTime is required for Complete jobs\n"
+        "* status.active: Invalid value: 2: active>0 is invalid for finished job\n"
+        "* status.startTime: Required value: startTime is required for finished job\n",
+    ),
+    (
+        {"uncountedTerminatedPods": {"succeeded": ["a", "a", ""]}},
+        '* status.uncountedTerminatedPods.succeeded[1]: Duplicate value: "a"\n'
+        '* status.uncountedTerminatedPods.succeeded[2]: Invalid value: "": must not be empty\n',
+    ),
+    (
+        {"completedIndexes": "0"},
+        'status.completedIndexes: Invalid value: "0": cannot set non-empty completedIndexes when non-indexed '
+        "completion mode\n",
+    ),
+    (
+        {"failed": 1},  # from 2
+        "status.failed: Invalid value: 1: cannot decrease the failed counter\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("status", "stderr"), STATUS_PATCH_ERRORS)
+def test_status_patch_is_validated_as_the_server_does(kjob, status: dict[str, object], stderr: str) -> None:
+    """ValidateJobStatusUpdate with a 1.32 server's options: counts, and a job's life kept coherent."""
+    assert kjob("create", "-f", "-", input=job_manifest("s", "true", suspend=True)).exit_code == 0
+    r = kjob("patch", "job", "s", "--subresource=status", "-p", '{"status":{"failed":2}}')
+    assert (r.exit_code, r.stdout) == (0, "job.batch/s patched\n"), r.stderr
+    before = kjob("get", "job", "s", "-o", "json").stdout
+    r = kjob("patch", "job", "s", "--subresource=status", "-p", json.dumps({"status": status}))
+    head = 'The Job "s" is invalid: ' + ("\n" if stderr.startswith("* ") else "")
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", head + stderr)
+    assert kjob("get", "job", "s", "-o", "json").stdout == before
