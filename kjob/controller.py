@@ -368,11 +368,17 @@ def _count_pods(job: Obj, pods: list[Obj], status: Obj, result: JobSync) -> _Cou
     per_index = spec.get("backoffLimitPerIndex")
     policy = spec.get("podReplacementPolicy") or ("Failed" if has_pfp else "TerminatingOrFailed")
     uncounted = status.get("uncountedTerminatedPods") or {}
+
+    def in_range(text: str | None) -> set[int]:
+        # An Indexed job scaled down forgets what it did beyond its completions (as
+        # succeededIndexesFromString reads them): that work is no longer asked for.
+        return {i for i in parse_indexes(text) if i < completions}
+
     counts = _Counts(
         succeeded=int(status.get("succeeded") or 0),
         failed=int(status.get("failed") or 0),
-        completed=parse_indexes(status.get("completedIndexes")) if indexed else set(),
-        failed_indexes=parse_indexes(status.get("failedIndexes")) if per_index is not None else None,
+        completed=in_range(status.get("completedIndexes")) if indexed else set(),
+        failed_indexes=in_range(status.get("failedIndexes")) if per_index is not None else None,
         unc_succeeded=list(uncounted.get("succeeded") or []),
         unc_failed=list(uncounted.get("failed") or []),
         fail_job=None,

@@ -293,6 +293,32 @@ def test_indexed_job_fills_lowest_indexes_and_tracks_completed() -> None:
     assert [p["metadata"]["annotations"][COMPLETION_INDEX_KEY] for p in result.create] == ["2"]
 
 
+def test_an_indexed_job_scaled_down_forgets_the_indexes_beyond_its_completions() -> None:
+    """Indexes 2 and 3 done, 0 and 1 still running; scaled down to two completions, the job has done
+    none of what is now asked (succeededIndexesFromString reads only indexes below completions): it
+    keeps its running pods and is not complete."""
+    job = make_job(completionMode="Indexed", parallelism=4, completions=4)
+    created = run(job, [], T0).create
+    pods = [
+        created[0],
+        created[1],
+        finish(created[2], "Succeeded", T0 + 1),
+        finish(created[3], "Succeeded", T0 + 1),
+    ]
+    settle(job, pods, T0 + 2)
+    assert (job["status"]["completedIndexes"], job["status"]["succeeded"]) == ("2,3", 2)
+    job["spec"].update(completions=2, parallelism=2)
+    result = settle(job, pods, T0 + 3)
+    assert (job["status"]["completedIndexes"], job["status"].get("succeeded", 0)) == ("", 0)
+    assert conditions(job) == []
+    assert created[0]["metadata"]["name"] not in [d.name for d in result.delete]
+    assert created[1]["metadata"]["name"] not in [d.name for d in result.delete]
+    done = [finish(created[0], "Succeeded", T0 + 4), finish(created[1], "Succeeded", T0 + 4), *pods[2:]]
+    settle(job, done, T0 + 5)
+    assert (job["status"]["completedIndexes"], job["status"]["succeeded"]) == ("0,1", 2)
+    assert ("Complete", "True", "CompletionsReached") in conditions(job)
+
+
 @pytest.mark.parametrize(
     ("indexes", "text"),
     [(set(), ""), ({0, 1}, "0,1"), ({1, 3, 4, 5, 7}, "1,3-5,7"), ({0, 1, 2}, "0-2"), ({2, 0}, "0,2")],
