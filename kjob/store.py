@@ -39,6 +39,8 @@ EPHEMERAL_KINDS = frozenset({"events"})
 # delete of one removes its file.)
 LOG_KINDS = frozenset({"events", "pods"})
 LOG_NAME = ".log"
+# The worker's singleton lock, in the state directory: its pid while one works (see Worker.acquire).
+WORKER_LOCK = "worker.lock"
 # A log is rewritten with only what lives in it once it holds this many more lines than that, and more
 # lines than live objects: a reader parses at most about twice what lives.
 LOG_SLACK = 2000

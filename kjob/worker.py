@@ -34,9 +34,9 @@ from kjob.objects import (
     release_from_owner,
     uid_of,
 )
-from kjob.store import LOGS_DIR, RUN_DIR, Store, use_fast_encoding
+from kjob.store import LOGS_DIR, RUN_DIR, WORKER_LOCK, Store, use_fast_encoding
 
-LOCK_NAME = "worker.lock"
+LOCK_NAME = WORKER_LOCK
 SOCKET_NAME = "worker.sock"
 WATCH_DIR = "watch"
 # What a watcher's wake-up says: a job's conditions changed, or a job went, in the pass just made
@@ -61,6 +61,8 @@ BATCH_DELAY = 0.005
 UNANSWERED_FOR = 1.0
 # Passes in a row while each one still changes something, before the loop sleeps again.
 MAX_PASSES = 20
+# Seconds between a starting worker's tries at its lock (None: give up): ~0.1 s in all.
+ACQUIRE_RETRIES: tuple[float | None, ...] = (0.005, 0.01, 0.02, 0.03, 0.04, None)
 # How long an idle worker waits for more work before it exits. Commands often come in a row (create,
 # then wait, then the next create): a worker still there spares each of them a start-up (~60 ms of
 # interpreter, imports and a first pass). Idle, it costs no CPU, only its memory.
@@ -93,6 +95,26 @@ def worker_alive(store: Store) -> bool:
     return False
 
 
+def died_at_work(store: Store) -> bool:
+    """Whether the last worker of this state directory went without finishing: killed, or dead of a
+    bug, its job's next pod perhaps due in a back-off that nothing now counts down. A worker writes
+    its pid into its lock as it starts and empties it as it leaves with nothing left to do, so a pid
+    in a lock that no one holds is one that did not. (A stat, and a lock tried while one is there.)"""
+    try:
+        fd = os.open(os.path.join(store.root, LOCK_NAME), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        if os.fstat(fd).st_size == 0:
+            return False
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return False  # held: the worker lives
+    finally:
+        os.close(fd)
+    return True
+
+
 def has_work(objects: Iterable[Obj]) -> bool:
     return any(needs_worker(obj) for obj in objects)
 
@@ -101,9 +123,10 @@ def ensure_running(store: Store, objects: Iterable[Obj] | None = None) -> None:
     """Make sure a worker will act on the store: nudge the live one, or start one.
 
     With `objects` (what a read command just loaded), a worker is started only if they show
-    unfinished work; without, the caller has just written something and the worker must look.
+    unfinished work, or if the last worker died with work left; without, the caller has just
+    written something and the worker must look.
     """
-    if objects is not None and not has_work(objects):
+    if objects is not None and not has_work(objects) and not died_at_work(store):
         return
     if worker_alive(store) or _early_worker_starting(store):
         # A worker that has not bound its socket yet misses the nudge, but its first pass comes after
@@ -277,11 +300,18 @@ class Worker:
     def acquire(self) -> bool:
         self.store.ensure()
         fd = os.open(self.store.home / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
+        # A command that asks whether a worker lives (worker_alive()) takes the lock for a moment: a
+        # worker starting just then tried once, took it for another worker's and left, and the job it
+        # was started for waited for the next command. Another worker holds it for seconds at least.
+        for pause in ACQUIRE_RETRIES:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if pause is None:
+                    os.close(fd)
+                    return False
+                time.sleep(pause)
         os.set_inheritable(fd, False)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
@@ -382,7 +412,10 @@ class Worker:
                         with contextlib.suppress(StoreError):
                             self.store.give_back_versions()  # versions stay dense for the commands
                         # Give up the singleton lock while still holding the store lock, so a CLI
-                        # that writes next finds no worker and starts a fresh one.
+                        # that writes next finds no worker and starts a fresh one. Emptied first: a
+                        # lock left with a pid is a worker that died with work left (see resume()).
+                        with contextlib.suppress(OSError):
+                            os.ftruncate(self.lock_fd, 0)  # type: ignore[arg-type]
                         self.release()
                         done = True
                 if self.encoder_due:

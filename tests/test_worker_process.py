@@ -835,3 +835,53 @@ def test_a_launcher_that_fails_says_why_in_the_workers_log(
     err = capfd.readouterr().err
     assert f"launcher failed (pid {pid})" in err
     assert "RuntimeError: no cgroup for you" in err
+
+
+def test_a_worker_starting_while_a_command_looks_at_its_lock_still_takes_it(home: Path) -> None:
+    """worker_alive() takes the lock for a moment to see whether anyone holds it. A worker that tried
+    to take it just then gave up, as if another worker held it, and the job it was started for waited
+    for the next command: the one CI flake of test_a_killed_launcher_is_replaced."""
+    import fcntl
+    import threading
+
+    from kjob.store import WORKER_LOCK, Store
+    from kjob.worker import Worker
+
+    store = Store(home)
+    store.ensure()
+    fd = os.open(home / WORKER_LOCK, os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    threading.Timer(0.02, os.close, [fd]).start()  # a look lasts microseconds; a slow one, this
+    worker = Worker(store)
+    try:
+        assert worker.acquire()
+    finally:
+        worker.release()
+
+
+def test_any_command_picks_up_after_a_killed_worker(  # type: ignore[no-untyped-def]
+    kjob_proc, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed pod's replacement waits out a back-off that only a worker counts down: `get pods`
+    reads finished pods alone, yet starts a worker, since the last one left its pid in its lock. One
+    that leaves with nothing to do empties it, and reads then start none."""
+    from kjob.store import WORKER_LOCK
+
+    monkeypatch.setenv("KJOB_BACKOFF_SCALE", "0.2")  # a 2 s back-off
+    manifest = job_manifest("st", "exit 1", backoffLimit=1)
+    assert kjob_proc("create", "-f", "-", input=manifest).exit_code == 0
+    wait_for("the first pod's failure", lambda: "Error" in kjob_proc("get", "pods").stdout)
+    for pid in _workers(home):
+        os.kill(pid, signal.SIGKILL)
+    wait_for("the worker's end", lambda: not _workers(home))
+    assert (home / WORKER_LOCK).stat().st_size > 0
+    r = kjob_proc("get", "pods")
+    assert r.exit_code == 0 and "Running" not in r.stdout and "Pending" not in r.stdout
+    wait_for("a worker started by `get pods`", lambda: _workers(home), timeout=5)
+    done = kjob_proc("wait", "--for=condition=failed", "job/st", "--timeout=60s")
+    assert done.exit_code == 0, done.stderr
+    wait_for("the worker's clean exit", lambda: not _workers(home), timeout=LINGER + 15)
+    assert (home / WORKER_LOCK).stat().st_size == 0
+    kjob_proc("get", "pods")
+    time.sleep(0.3)
+    assert not _workers(home)

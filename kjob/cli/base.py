@@ -14,7 +14,7 @@ import click
 
 from kjob.errors import KjobError, PlainError
 from kjob.objects import Obj, needs_worker, resolve_resource
-from kjob.store import Store
+from kjob.store import WORKER_LOCK, Store
 
 if TYPE_CHECKING:
     # Not imported at run time: kjob.commands (and with it dataclasses and the worker)
@@ -313,10 +313,21 @@ def ensure_worker(store: Store, objects: Iterable[Obj]) -> None:
     """Start or nudge the worker when what a read command found leaves it work. Most reads find
     none, so they never import the worker's module."""
     busy = [o for o in objects if needs_worker(o)]
-    if busy:
+    if busy or _lock_names_a_worker(store):
         from kjob import worker
 
+        # With nothing busy, a worker is started only if the last one died with work left: any
+        # command picks up after a killed worker (see worker.died_at_work()).
         worker.ensure_running(store, busy)
+
+
+def _lock_names_a_worker(store: Store) -> bool:
+    """Whether the worker's lock holds a pid (one stat): a worker lives, or one died at work. Most
+    reads find a worker that left cleanly, an empty lock, and never import the worker's module."""
+    try:
+        return os.stat(os.path.join(store.root, WORKER_LOCK)).st_size > 0
+    except OSError:
+        return False
 
 
 def out(text: str) -> None:
