@@ -23,6 +23,7 @@ from kjob.store import json_lines, write_all
 
 # The kubelet never waits less than this between SIGTERM and SIGKILL.
 MIN_GRACE_PERIOD = 2.0
+ORPHAN_CHECK = 2.0  # seconds between a host's looks for runs whose state directory was removed
 PR_SET_NAME = 15
 EXIT_RECORD_TRIES = 1200  # ten minutes of a full disk
 KEEP_CGROUPS = 32  # empty cgroups a launcher keeps for its next runs, at most
@@ -577,6 +578,7 @@ class Host:
         self.ending: list[Run] = []  # exited, their output still being read
         self.records: list[tuple[Run, dict[str, Any], int]] = []  # exit records to write, tries
         self.retry_at = 0.0
+        self.orphans_at = 0.0  # when to look next for runs whose directory was removed
         self.notices: set[str] = set()  # worker sockets to wake once this round of events is handled
         self.devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
         self.cwd = os.open(".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)  # where a spawn steps back to
@@ -605,6 +607,7 @@ class Host:
                         key.data.read(key.fd, self)
                 self._reap()
                 self._tick()
+                self._stop_orphans()
                 self._write_records()
                 self._send_notices()
             except Exception:  # a bug met by one run must not end every other one
@@ -620,7 +623,21 @@ class Host:
         deadlines += [r.drain_until for r in self.ending if r.drain_until is not None]
         if self.records:
             deadlines.append(self.retry_at)
+        if self.sock is None and self.runs:
+            deadlines.append(self.orphans_at)
         return max(0.0, min(deadlines) - time.time()) if deadlines else None
+
+    def _stop_orphans(self) -> None:
+        """Once no worker is there to ask, a run whose pod's directory is gone stops as if its pod
+        were deleted: the state directory was removed (`rm -rf ~/.kjob`), and no command can reach
+        what runs in it any more. (A worker killed leaves the directories, and its runs go on for the
+        next worker to find.) Looked at every few seconds, never while a worker asks for runs."""
+        if self.sock is not None or not self.runs or time.time() < self.orphans_at:
+            return
+        self.orphans_at = time.time() + ORPHAN_CHECK
+        for run in list(self.runs.values()):
+            if not os.path.isdir(run.spec.run_dir):
+                run.stop(self, run.spec.grace)
 
     # -------------------------------------------------------- requests
 

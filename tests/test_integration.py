@@ -17,7 +17,7 @@ import pytest
 
 from kjob.objects import NAME_ALPHABET
 from kjob.store import Store
-from tests.conftest import ROOT, job_manifest, wait_until, write_manifest
+from tests.conftest import ROOT, _pids_of, job_manifest, wait_until, write_manifest
 
 pytestmark = pytest.mark.integration
 
@@ -699,6 +699,27 @@ def test_a_worker_whose_state_directory_is_removed_exits(kjob_proc, home: Path, 
         assert (home / "worker.sock").exists()
         kjob_proc("delete", "job", "other")
         wait_until(lambda: kjob_proc("get", "pods").stderr.startswith("No resources"), timeout=5)
+
+
+def test_a_removed_state_directory_takes_its_containers_with_it(kjob_proc, home: Path) -> None:
+    """With the directory gone, no command can reach the job's containers any more: they stop as if
+    their pods were deleted (SIGTERM, SIGKILL after the grace period), and their launchers end."""
+    marker = f"{os.getpid()}-{time.time_ns()}"
+    text = job_manifest(
+        "forever", "trap '' TERM; while true; do sleep 0.2; done", parallelism=2, completions=2
+    )
+    text = text.replace(
+        "        image: busybox:1.36\n",
+        f"        image: busybox:1.36\n        env:\n        - name: KJOB_TEST_MARKER\n          value: '{marker}'\n",
+    ).replace(
+        "    spec:\n      containers:", "    spec:\n      terminationGracePeriodSeconds: 1\n      containers:"
+    )
+    assert kjob_proc("create", "-f", "-", input=text).exit_code == 0
+    wait_until(lambda: kjob_proc("get", "pods").stdout.count("Running") == 2)
+    assert len(processes_with_env(marker)) >= 2
+    shutil.rmtree(home)
+    wait_until(lambda: not processes_with_env(marker), timeout=15)
+    wait_until(lambda: not _pids_of(home), timeout=10)
 
 
 def _zombie(pid: int) -> bool:
