@@ -18,6 +18,7 @@ from kjob.objects import (
     name_of,
     namespace_of,
     parse_time,
+    pod_is_stopping,
     uid_of,
 )
 from kjob.runtime import RunState
@@ -28,6 +29,9 @@ RESTART_BACKOFF = 10.0
 MAX_RESTART_BACKOFF = 300.0
 # A launched run whose host (launcher or shim) never reported back within this long is taken as lost.
 LAUNCH_TIMEOUT = 10.0
+# The kubelet's active deadline handler (pkg/kubelet/active_deadline.go).
+DEADLINE_REASON = "DeadlineExceeded"
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 
 
 class Launch(Record):
@@ -137,7 +141,7 @@ def sync_pod(
     status: Obj = dict(pod.get("status") or {})
     result = PodSync(status=status, backoff_scale=backoff_scale)
     stopping = stopping if stopping is not None else set()
-    if status.get("phase") in ("Succeeded", "Failed"):
+    if status.get("phase") in ("Succeeded", "Failed") and not pod_is_stopping(pod):
         return result
 
     if not spec.get("nodeName"):
@@ -171,7 +175,12 @@ def sync_pod(
             _observe(pod, cs, observe, now, result, init)
 
     deleting = is_deleting(pod)
-    if deleting:
+    exceeded = _past_deadline(spec, status, now, result)
+    if exceeded and status.get("reason") != DEADLINE_REASON:
+        # Recorded as the pod is found past it, before its containers are told to stop.
+        result.events.append(PodEvent("Normal", DEADLINE_REASON, DEADLINE_MESSAGE))
+    if deleting or exceeded:
+        # A pod past its deadline is killed as a deleted one is, with its own grace period.
         grace = float(
             meta(pod).get("deletionGracePeriodSeconds", spec.get("terminationGracePeriodSeconds", 30))
         )
@@ -201,8 +210,25 @@ def sync_pod(
         if initialized:
             _sync_main(pod, regulars, main_status, restart_policy, now, result, observe)
 
-    _set_phase(pod, status, init_status, main_status, restart_policy, deleting, now)
+    _set_phase(pod, status, init_status, main_status, restart_policy, deleting or exceeded, now)
+    if exceeded:
+        # Failed at once, its containers still stopping (ShouldEvict in generateAPIPodStatus).
+        status.update(phase="Failed", reason=DEADLINE_REASON, message=DEADLINE_MESSAGE)
+        _set_terminal_conditions(status, [*init_status, *main_status], "Failed", now)
     return result
+
+
+def _past_deadline(spec: Obj, status: Obj, now: float, result: PodSync) -> bool:
+    """Whether the pod has been active longer than its activeDeadlineSeconds, counted from its
+    startTime; if not yet, the pass is asked back for the moment it will have."""
+    seconds = spec.get("activeDeadlineSeconds")
+    start = parse_time(status.get("startTime"))
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or start is None:
+        return False
+    if status.get("reason") == DEADLINE_REASON or now >= start + seconds:
+        return True
+    result.wake_at(start + seconds)
+    return False
 
 
 def _statuses(status: Obj, key: str, containers: list[Obj], pod: Obj, now: float) -> list[Obj]:
@@ -550,13 +576,7 @@ def _set_phase(
     )
     all_ready = bool(mains) and all("running" in cs["state"] and cs.get("ready") for cs in mains)
     if phase in ("Succeeded", "Failed"):
-        reason = "PodCompleted" if phase == "Succeeded" else "PodFailed"
-        _set_pod_condition(status, "Ready", "False", now, reason)
-        _set_pod_condition(status, "ContainersReady", "False", now, reason)
-        _set_pod_condition(status, "PodReadyToStartContainers", "False", now)
-        for cs in [*inits, *mains]:
-            cs["ready"] = False
-            cs["started"] = False
+        _set_terminal_conditions(status, [*inits, *mains], phase, now)
     else:
         not_ready = None if all_ready else "ContainersNotReady"
         _set_pod_condition(status, "Ready", "True" if all_ready else "False", now, not_ready)
@@ -564,6 +584,16 @@ def _set_phase(
     for cs in [*inits, *mains]:
         if not cs.get("lastState"):
             cs["lastState"] = {}
+
+
+def _set_terminal_conditions(status: Obj, statuses: list[Obj], phase: str, now: float) -> None:
+    reason = "PodCompleted" if phase == "Succeeded" else "PodFailed"
+    _set_pod_condition(status, "Ready", "False", now, reason)
+    _set_pod_condition(status, "ContainersReady", "False", now, reason)
+    _set_pod_condition(status, "PodReadyToStartContainers", "False", now)
+    for cs in statuses:
+        cs["ready"] = False
+        cs["started"] = False
 
 
 # ---------------------------------------------------------------- what a container process gets

@@ -302,6 +302,21 @@ def pod_is_terminal(pod: Mapping[str, Any]) -> bool:
     return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
 
 
+def has_running_container(pod: Mapping[str, Any]) -> bool:
+    status = pod.get("status") or {}
+    return any(
+        "running" in (cs.get("state") or {})
+        for key in ("initContainerStatuses", "containerStatuses")
+        for cs in status.get(key) or ()
+    )
+
+
+def pod_is_stopping(pod: Mapping[str, Any]) -> bool:
+    """A pod failed by the kubelet (its activeDeadlineSeconds passed) whose containers are still being
+    stopped: terminal already, and still the kubelet's until they have ended."""
+    return (pod.get("status") or {}).get("phase") == "Failed" and has_running_container(pod)
+
+
 def drop_tracking_finalizer(pod: Obj) -> list[str]:
     """Take the job-tracking finalizer off a pod (the key goes when no finalizer is left, as the API
     server omits an empty list); the finalizers that are left."""

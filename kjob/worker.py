@@ -29,6 +29,7 @@ from kjob.objects import (
     namespace_of,
     needs_worker,
     new_uid,
+    pod_is_stopping,
     pod_is_terminal,
     random_suffix,
     release_from_owner,
@@ -675,7 +676,9 @@ class Worker:
             if self._sync_pod(pod, now, kubelet):
                 changed = True
             current = store.get("pods", namespace_of(pod), name_of(pod))
-            if current is not None and (not pod_is_terminal(current) or is_deleting(current)):
+            if current is not None and (
+                not pod_is_terminal(current) or is_deleting(current) or pod_is_stopping(current)
+            ):
                 work = True
 
         # -- foreground deletion: a job being deleted goes once its pods are gone
@@ -1128,8 +1131,11 @@ class _Seen:
         self.deleting = is_deleting(pod)
         phase = (pod.get("status") or {}).get("phase")
         self.failed = phase == "Failed"
-        # Finished and staying: the kubelet has nothing more to do with it.
-        self.settled = pod_is_terminal(pod) and not self.deleting
+        # Finished and staying: the kubelet has nothing more to do with it (unless it failed past its
+        # deadline and its containers are still being stopped).
+        self.settled = (
+            pod_is_terminal(pod) and not self.deleting and not (self.failed and pod_is_stopping(pod))
+        )
         # Succeeded and counted in its job's status (its tracking finalizer gone): the job controller
         # learns nothing more from it, unless some pod of the job failed (see run_pass).
         self.counted = (

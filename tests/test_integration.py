@@ -701,6 +701,20 @@ def test_a_worker_whose_state_directory_is_removed_exits(kjob_proc, home: Path, 
         wait_until(lambda: kjob_proc("get", "pods").stderr.startswith("No resources"), timeout=5)
 
 
+def test_a_pod_past_its_active_deadline_fails_its_job(kjob_proc, home: Path) -> None:
+    text = job_manifest("late", "sleep 30", backoffLimit=0).replace(
+        "    spec:\n      containers:", "    spec:\n      activeDeadlineSeconds: 1\n      containers:"
+    )
+    assert kjob_proc("create", "-f", "-", input=text).exit_code == 0
+    done = kjob_proc("wait", "--for=condition=failed", "job/late", "--timeout=20s")
+    assert done.exit_code == 0, done.stderr
+    pod = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"][0]
+    assert (pod["status"]["phase"], pod["status"]["reason"]) == ("Failed", "DeadlineExceeded")
+    wait_until(lambda: "terminated" in kjob_proc("get", "pods", "-o", "json").stdout, timeout=10)
+    events = kjob_proc("get", "events").stdout
+    assert "DeadlineExceeded" in events and "BackoffLimitExceeded" in events
+
+
 def test_a_removed_state_directory_takes_its_containers_with_it(kjob_proc, home: Path) -> None:
     """With the directory gone, no command can reach the job's containers any more: they stop as if
     their pods were deleted (SIGTERM, SIGKILL after the grace period), and their launchers end."""

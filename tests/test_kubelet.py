@@ -185,6 +185,38 @@ def test_deleted_pod_stops_running_containers_once() -> None:
     assert again.events == []
 
 
+def test_a_pod_past_its_active_deadline_fails_and_its_containers_are_stopped() -> None:
+    """The kubelet's active deadline handler: counted from the pod's startTime; the pod is Failed at
+    once with DeadlineExceeded, its containers killed with its grace period, and never restarted."""
+    pod, runs = make_pod("OnFailure", activeDeadlineSeconds=5, terminationGracePeriodSeconds=3), Runs()
+    step(pod, runs, T0)
+    runs.running("c")
+    before = step(pod, runs, T0 + 1)
+    assert pod["status"]["phase"] == "Running" and before.requeue_at == T0 + 5  # asked back at the deadline
+    stopping: set[str] = set()
+    result = sync_pod(copy.deepcopy(pod), runs, T0 + 5, "node-1", stopping)
+    pod["status"] = result.status
+    assert (pod["status"]["phase"], pod["status"]["reason"], pod["status"]["message"]) == (
+        "Failed",
+        "DeadlineExceeded",
+        "Pod was active on the node longer than the specified deadline",
+    )
+    assert [(e.type, e.reason) for e in result.events] == [
+        ("Normal", "DeadlineExceeded"),
+        ("Normal", "Killing"),
+    ]
+    assert [(s.container, s.grace) for s in result.stop] == [("c", 3.0)]
+    conds = {c["type"]: (c["status"], c.get("reason")) for c in pod["status"]["conditions"]}
+    assert conds["Ready"] == ("False", "PodFailed")
+    # Still the kubelet's while its container stops: the exit is recorded, nothing restarts.
+    stopping.add("c")
+    runs.exited("c", 143, T0 + 6)
+    result = step(pod, runs, T0 + 7)
+    assert (result.launch, result.events) == ([], [])
+    assert pod["status"]["phase"] == "Failed" and state_of(pod)["terminated"]["exitCode"] == 143
+    assert step(pod, runs, T0 + 8).status == pod["status"]  # done: nothing moves
+
+
 def test_container_without_command_waits_with_create_container_error() -> None:
     pod, runs = make_pod(containers=[{"name": "c", "image": "busybox"}]), Runs()
     result = step(pod, runs, T0)
