@@ -4,6 +4,8 @@ processes."""
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import re
 from collections.abc import Callable
@@ -651,7 +653,7 @@ def container_env(pod: Obj, container: Obj) -> dict[str, str]:
             if "fieldRef" in ref:
                 env[name] = field_ref(pod, ref["fieldRef"].get("fieldPath", ""))
             elif "resourceFieldRef" in ref:
-                env[name] = _resource_value(container, ref["resourceFieldRef"])
+                env[name] = _resource_value(pod, container, ref["resourceFieldRef"])
             else:
                 env.setdefault(name, "")
         else:
@@ -659,13 +661,55 @@ def container_env(pod: Obj, container: Obj) -> dict[str, str]:
     return env
 
 
-def _resource_value(container: Obj, ref: Obj) -> str:
-    resource = str(ref.get("resource", ""))
-    group, _, res = resource.partition(".")
-    value = ((container.get("resources") or {}).get(group) or {}).get(res)
+def _resource_value(pod: Obj, container: Obj, ref: Obj) -> str:
+    """A resourceFieldRef as the kubelet resolves it (ExtractContainerResourceValue): the quantity in
+    units of its divisor (1 if none), rounded up (CPU counted in millicores: 200m is "1", or "200"
+    with divisor 1m; 64Mi is "67108864"). Of the named container if one is named; a limit that is
+    not set is the node's allocatable amount, a request not set its limit, or 0."""
+    from kjob.cgroups import parse_quantity
+
+    name = ref.get("containerName")
+    if name:
+        spec = pod.get("spec") or {}
+        found = [
+            c
+            for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
+            if c.get("name") == name
+        ]
+        container = found[0] if found else container
+    group, _, res = str(ref.get("resource", "")).partition(".")
+    resources = container.get("resources") or {}
+    given, limits = resources.get(group) or {}, resources.get("limits") or {}
+    if res in given:
+        value = parse_quantity(given[res])
+    elif group == "requests":
+        value = parse_quantity(limits[res]) if res in limits else 0.0
+    else:
+        value = None
     if value is None:
-        return str(os.cpu_count() or 1) if res == "cpu" else "0"
-    return str(value)
+        value = _allocatable(res)
+    divisor = parse_quantity(ref.get("divisor") or "1") or 1.0  # a zero divisor is the default, 1
+    if res == "cpu":
+        # MilliValue() of each, rounded up: a quantity finer than a millicore counts as one.
+        return str(math.ceil(math.ceil(value * 1000 - 1e-9) / math.ceil(divisor * 1000 - 1e-9)))
+    return str(math.ceil(math.ceil(value - 1e-9) / max(1, math.ceil(divisor - 1e-9))))
+
+
+def _allocatable(resource: str) -> float:
+    """What this machine offers a container with no limit: its CPUs, its memory, its disk."""
+    if resource == "cpu":
+        return float(os.cpu_count() or 1)
+    if resource == "memory":
+        with contextlib.suppress(OSError, ValueError, IndexError), open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return float(line.split()[1]) * 1024
+        return 0.0
+    if resource == "ephemeral-storage":
+        with contextlib.suppress(OSError):
+            st = os.statvfs("/")
+            return float(st.f_blocks * st.f_frsize)
+    return 0.0
 
 
 def container_argv(container: Obj, env: dict[str, str]) -> list[str]:

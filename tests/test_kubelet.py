@@ -238,6 +238,33 @@ def test_missing_secret_is_create_container_config_error() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("ref", "value"),
+    [
+        ({"resource": "limits.cpu"}, "1"),  # 200m, rounded up to whole cores
+        ({"resource": "limits.cpu", "divisor": "1m"}, "200"),
+        ({"resource": "limits.memory"}, "67108864"),
+        ({"resource": "limits.memory", "divisor": "1Mi"}, "64"),
+        ({"resource": "requests.cpu", "divisor": "1m"}, "100"),
+        ({"resource": "requests.memory"}, "67108864"),  # no request: its limit
+        ({"resource": "limits.memory", "containerName": "side", "divisor": "1Ki"}, "32"),
+        ({"resource": "requests.cpu", "containerName": "side"}, "0"),
+        ({"resource": "limits.cpu", "containerName": "side"}, str(os.cpu_count() or 1)),  # the node's
+    ],
+)
+def test_resource_field_refs_are_the_kubelets_numbers(ref: dict[str, str], value: str) -> None:
+    main = {
+        "name": "c",
+        "image": "x",
+        "command": ["true"],
+        "resources": {"limits": {"cpu": "200m", "memory": "64Mi"}, "requests": {"cpu": "100m"}},
+        "env": [{"name": "V", "valueFrom": {"resourceFieldRef": ref}}],
+    }
+    side = {"name": "side", "image": "x", "resources": {"limits": {"memory": "32Ki"}}}
+    pod = make_pod(containers=[main, side])
+    assert container_env(pod, main)["V"] == value
+
+
 def test_vanished_shim_is_container_status_unknown() -> None:
     pod, runs = make_pod(), Runs()
     step(pod, runs, T0)
