@@ -811,6 +811,9 @@ def prepare_job(
         generated = _dict(_dict(template, "metadata"), "labels")
         if generated:
             meta["labels"] = dict(generated)
+    # A zero metav1.Time marshals as null, and omitempty never drops a struct: a 1.32 server gives
+    # the template's creationTimestamp back as null (1.33 leaves it out).
+    _ensure(template, "metadata").setdefault("creationTimestamp", None)
     return job
 
 

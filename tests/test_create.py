@@ -676,3 +676,15 @@ def test_status_patch_is_validated_as_the_server_does(kjob, status: dict[str, ob
     head = 'The Job "s" is invalid: ' + ("\n" if stderr.startswith("* ") else "")
     assert (r.exit_code, r.stdout, r.stderr) == (1, "", head + stderr)
     assert kjob("get", "job", "s", "-o", "json").stdout == before
+
+
+def test_a_stored_jobs_template_has_a_null_creation_timestamp_as_a_132_server_gives(kjob) -> None:
+    assert kjob("create", "-f", "-", input=job_manifest("t", "true", suspend=True)).exit_code == 0
+    yaml_text = kjob("get", "job", "t", "-o", "yaml").stdout
+    assert "  template:\n    metadata:\n      creationTimestamp: null\n" in yaml_text
+    job = json.loads(kjob("get", "job", "t", "-o", "json").stdout)
+    assert job["spec"]["template"]["metadata"]["creationTimestamp"] is None
+    assert (
+        kjob("patch", "job", "t", "-p", '{"spec":{"suspend":true}}').stdout
+        == "job.batch/t patched (no change)\n"
+    )
