@@ -533,27 +533,55 @@ def _patched_identity(old: Obj, new: Obj, name: str) -> KjobError | None:
 # ---------------------------------------------------------------- wait
 
 
-_DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)")
+# Go's time.ParseDuration: its units in nanoseconds, and the largest duration it holds.
+_UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "\u00b5s": 1_000,
+    "\u03bcs": 1_000,
+    "ms": 10**6,
+    "s": 10**9,
+    "m": 60 * 10**9,
+    "h": 3600 * 10**9,
+}
+_MAX_DURATION_NS = (1 << 63) - 1
+_NUMBER = re.compile(r"([0-9]*)(?:\.([0-9]*))?")
+_UNIT = re.compile(r"[^0-9.]*")
 
 
 def parse_duration(text: str) -> float:
-    """A Go duration (`60s`, `1m30s`, `500ms`, `0`) in seconds."""
-    value = text.strip()
-    if value in ("0", "+0", "-0"):
+    """A Go duration (`60s`, `1m30s`, `500ms`, `0`) in seconds, with Go's errors: `time: missing unit
+    in duration "5"`, `time: unknown unit "x" in duration "5x"`, `time: invalid duration "..."`."""
+    quoted = f'"{text}"'
+    body = text[1:] if text[:1] in ("+", "-") else text
+    sign = -1 if text[:1] == "-" else 1
+    if body == "0":
         return 0.0
-    sign = -1.0 if value.startswith("-") else 1.0
-    body = value.lstrip("+-")
-    pos, total = 0, 0.0
-    units = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-    while pos < len(body):
-        m = _DURATION.match(body, pos)
-        if not m:
-            raise ValueError(f'time: invalid duration "{text}"')
-        total += float(m.group(1)) * units[m.group(2)]
-        pos = m.end()
     if not body:
-        raise ValueError(f'time: invalid duration "{text}"')
-    return sign * total
+        raise ValueError(f"time: invalid duration {quoted}")
+    total, pos = 0, 0
+    while pos < len(body):
+        number = _NUMBER.match(body, pos)
+        assert number is not None  # both parts may be empty
+        whole, fraction = number.group(1), number.group(2)
+        if not whole and not fraction:
+            raise ValueError(f"time: invalid duration {quoted}")
+        unit_match = _UNIT.match(body, number.end())
+        assert unit_match is not None
+        unit = unit_match.group(0)
+        if not unit:
+            raise ValueError(f"time: missing unit in duration {quoted}")
+        if unit not in _UNITS_NS:
+            raise ValueError(f'time: unknown unit "{unit}" in duration {quoted}')
+        scale = _UNITS_NS[unit]
+        part = int(whole or "0") * scale
+        if fraction:
+            part += int(fraction) * scale // 10 ** len(fraction)
+        total += part
+        if total > _MAX_DURATION_NS:
+            raise ValueError(f"time: invalid duration {quoted}")
+        pos = unit_match.end()
+    return sign * total / 1e9
 
 
 def usage(message: str, command: str) -> UsageError:

@@ -245,3 +245,31 @@ def test_create_job_has_examples() -> None:
         assert base.run(["create", "job", "-h"]) == 0
         text = streams[0].getvalue().decode()
     assert "  Examples:\n    # Create a job\n    kjob create job my-job --image=busybox\n" in text
+
+
+DURATIONS = ["60s", "1m30s", "500ms", "0", "-1.5h", ".5s", "1.s", "+0", "2h45m", "1µs", "3us", "1h2m3.5s"]
+BAD_DURATIONS = ["5", "5x", "", "99999999999h", "abc", ".s", "1h5", "s"]
+
+
+@pytest.mark.parametrize("text", DURATIONS)
+def test_go_durations_parse(text: str) -> None:
+    from kjob.commands import parse_duration
+
+    expected = {"60s": 60, "1m30s": 90, "500ms": 0.5, "0": 0, "-1.5h": -5400, ".5s": 0.5, "1.s": 1, "+0": 0}
+    expected |= {"2h45m": 9900, "1µs": 1e-6, "3us": 3e-6, "1h2m3.5s": 3723.5}
+    assert parse_duration(text) == pytest.approx(expected[text])
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+@pytest.mark.parametrize("text", BAD_DURATIONS)
+def test_bad_durations_are_refused_with_gos_words(kjob, text: str) -> None:
+    """The same text kubectl's flag parsing gives (time.ParseDuration): `missing unit`, `unknown unit`,
+    `invalid duration` (an overflow too)."""
+    theirs = subprocess.run(
+        ["kubectl", "logs", "x", f"--since={text}"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KUBECONFIG": "/dev/null"},
+    ).stderr.splitlines()
+    ours = kjob("logs", "x", f"--since={text}").stderr.splitlines()
+    assert ours[0] == next(line for line in theirs if line.startswith("Error: invalid argument"))
