@@ -1327,10 +1327,6 @@ def _event_last_seen(ev: Mapping[str, Any]) -> float:
     return parse_time(ev.get("lastTimestamp")) or parse_time(ev.get("firstTimestamp")) or 0.0
 
 
-def sort_events(events: Iterable[dict]) -> list[dict]:
-    return sorted(events, key=_event_last_seen)
-
-
 def event_row(ev: dict, now: float) -> list[str]:
     inv = ev.get("involvedObject") or {}
     return [

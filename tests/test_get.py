@@ -649,3 +649,24 @@ def test_get_jobs_starts_the_worker_for_unfinished_work_among_finished(kjob, hom
     r = kjob("get", "jobs", "-A")
     assert r.exit_code == 0 and "zz-unfinished" in r.stdout
     wait_until(lambda: worker.worker_alive(store), timeout=10)
+
+
+def test_get_events_lists_them_as_the_server_does_by_name_unless_sorted(kjob, home: Path) -> None:
+    """kubectl sorts only with --sort-by: the server lists events by name (`<object>.<hex time>`), so
+    each object's events come together, which is why people sort by .lastTimestamp."""
+    t0 = float(int(time.time()))
+
+    def event(obj: str, stamp: float) -> Obj:
+        return {
+            "apiVersion": "v1", "kind": "Event", "metadata": {"name": f"{obj}.{int(stamp):x}", "namespace": "default"},
+            "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": obj, "namespace": "default"},
+            "reason": "Started", "message": f"at {int(t0 - stamp)}", "type": "Normal",
+            "source": {"component": "kubelet"}, "count": 1,
+            "firstTimestamp": format_time(stamp), "lastTimestamp": format_time(stamp),
+        }  # fmt: skip
+
+    seed(home, [event("a", t0 - 10), event("b", t0 - 30), event("a", t0 - 5)])
+    rows = kjob("get", "events").stdout.splitlines()[1:]
+    assert [row.split()[-1] for row in rows] == ["10", "5", "30"]  # a's two, then b's
+    rows = kjob("get", "events", "--sort-by=.lastTimestamp").stdout.splitlines()[1:]
+    assert [row.split()[-1] for row in rows] == ["30", "10", "5"]

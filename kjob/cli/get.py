@@ -297,8 +297,6 @@ def _tables(
     texts: list[str] = []
     for kind, parts in runs:
         table: Iterable[Obj] = itertools.chain.from_iterable(parts)
-        if kind == "events" and not sort_by:
-            table = printers.sort_events(table)
         headers, rows = printers.get_table(
             kind,
             table,
