@@ -1319,7 +1319,20 @@ _TEMPLATE_FORMATS = ("jsonpath", "jsonpath-file", "jsonpath-as-json")
 _GO_TEMPLATE_FORMATS = ("go-template", "go-template-file", "template", "templatefile")
 
 
-def event_headers() -> list[str]:
+def event_headers(wide: bool = False) -> list[str]:
+    if wide:
+        return [
+            "LAST SEEN",
+            "TYPE",
+            "REASON",
+            "OBJECT",
+            "SUBOBJECT",
+            "SOURCE",
+            "MESSAGE",
+            "FIRST SEEN",
+            "COUNT",
+            "NAME",
+        ]
     return ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
 
 
@@ -1327,14 +1340,42 @@ def _event_last_seen(ev: Mapping[str, Any]) -> float:
     return parse_time(ev.get("lastTimestamp")) or parse_time(ev.get("firstTimestamp")) or 0.0
 
 
-def event_row(ev: dict, now: float) -> list[str]:
+def event_row(ev: dict, now: float, wide: bool = False) -> list[str]:
+    """printEvent: with -o wide, the container it is about, its source, when first seen, how often,
+    and its name as well."""
     inv = ev.get("involvedObject") or {}
+    kind = str(inv.get("kind", "")).lower()
+    target = f"{kind}/{inv['name']}" if inv.get("name") else kind
+    message = str(ev.get("message", "")).strip()
+    if not wide:
+        return [
+            human_duration(now - _event_last_seen(ev)),
+            str(ev.get("type", "")),
+            str(ev.get("reason", "")),
+            target,
+            message,
+        ]
+
+    def since(stamp: float | None) -> str:
+        return "<unknown>" if stamp is None else human_duration(now - stamp)
+
+    first = since(parse_time(ev.get("firstTimestamp")) or parse_time(ev.get("eventTime")))
+    last_stamp = parse_time(ev.get("lastTimestamp"))
+    last = first if last_stamp is None else since(last_stamp)
+    source = ev.get("source") or {}
+    component = source.get("component") or ev.get("reportingComponent") or ""
+    host = source.get("host") or ev.get("reportingInstance") or ""
     return [
-        human_duration(now - _event_last_seen(ev)),
+        last,
         str(ev.get("type", "")),
         str(ev.get("reason", "")),
-        f"{str(inv.get('kind', '')).lower()}/{inv.get('name', '')}",
-        str(ev.get("message", "")).strip(),
+        target,
+        str(inv.get("fieldPath") or ""),
+        f"{component}, {host}" if host else str(component),
+        message,
+        first,
+        str(ev.get("count") or 1),
+        str((ev.get("metadata") or {}).get("name", "")),
     ]
 
 
@@ -1371,7 +1412,7 @@ def get_table(
     elif kind == "pods":
         headers, row_of = pod_headers(wide), lambda o: pod_row(o, now, wide)
     else:
-        headers, row_of = event_headers(), lambda o: event_row(o, now)
+        headers, row_of = event_headers(wide), lambda o: event_row(o, now, wide)
     with_kind = with_kind and kind != "events"
     if not (with_kind or label_columns or show_labels or with_namespace or event_types is not None):
         return headers, [row_of(o) for o in objects]

@@ -670,3 +670,23 @@ def test_get_events_lists_them_as_the_server_does_by_name_unless_sorted(kjob, ho
     assert [row.split()[-1] for row in rows] == ["10", "5", "30"]  # a's two, then b's
     rows = kjob("get", "events", "--sort-by=.lastTimestamp").stdout.splitlines()[1:]
     assert [row.split()[-1] for row in rows] == ["30", "10", "5"]
+
+
+def test_get_events_wide_adds_the_servers_wide_columns(kjob, home: Path) -> None:
+    t0 = float(int(time.time()))
+    ev = {
+        "apiVersion": "v1", "kind": "Event", "metadata": {"name": "p.1", "namespace": "default"},
+        "involvedObject": {"apiVersion": "v1", "kind": "Pod", "name": "p", "namespace": "default",
+                           "fieldPath": "spec.containers{c}"},
+        "reason": "Started", "message": "Started container c", "type": "Normal",
+        "source": {"component": "kubelet", "host": "node-1"}, "count": 3,
+        "firstTimestamp": format_time(t0 - 120), "lastTimestamp": format_time(t0 - 5),
+    }  # fmt: skip
+    seed(home, [ev])
+    header, row = kjob("get", "events", "-o", "wide").stdout.splitlines()
+    assert header.split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST",
+                              "SEEN", "COUNT", "NAME"]  # fmt: skip
+    assert re.split(r"\s{2,}", row) == [
+        "5s", "Normal", "Started", "pod/p", "spec.containers{c}", "kubelet, node-1", "Started container c", "2m",
+        "3", "p.1",
+    ]  # fmt: skip
