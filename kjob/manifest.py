@@ -1084,6 +1084,116 @@ _TERMINATION_MESSAGE_POLICIES = ("File", "FallbackToLogsOnError")
 _PROTOCOLS = ("SCTP", "TCP", "UDP")
 
 
+# Finalizers with no domain that the API knows (helper.IsStandardFinalizerName).
+_STANDARD_FINALIZERS = ("kubernetes", "orphan", "foregroundDeletion")
+
+
+def _validate_finalizers(finalizers: list[Any]) -> list[str]:
+    """ValidateFinalizers, then core's validateKubeFinalizerName: a qualified name, and one without a
+    domain only if it is one of the standard ones."""
+    errs: list[str] = []
+    names = [f for f in finalizers if isinstance(f, str)]
+    for name in names:
+        errs.extend(_invalid("metadata.finalizers", name, m) for m in _is_qualified_name(name))
+    if "orphan" in names and "foregroundDeletion" in names:
+        shown = _Raw("[]string{" + ", ".join(_go_quote(n) for n in names) + "}")
+        errs.append(
+            _invalid(
+                "metadata.finalizers", shown, "finalizer orphan and foregroundDeletion cannot be both set"
+            )
+        )
+    for name in names:
+        if "/" not in name and name not in _STANDARD_FINALIZERS:
+            detail = "name is neither a standard finalizer name nor is it fully qualified"
+            errs.append(_invalid("metadata.finalizers", name, detail))
+    return errs
+
+
+# Resources a container may ask for by a bare name; any other must carry a domain (an extended
+# resource), and neither it nor a huge page may be overcommitted: its request equals its limit.
+_STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+_PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
+_PROBE_HANDLERS = ("exec", "httpGet", "tcpSocket", "grpc")
+_ENV_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef")
+
+
+def _validate_resources(ctr: Obj, path: str) -> list[str]:
+    """ValidateResourceRequirements: known resource names, no negative quantity, no request above
+    its limit (or, for a resource that cannot be overcommitted, other than it)."""
+    from kjob.cgroups import parse_quantity
+
+    errs: list[str] = []
+    resources = _dict(ctr, "resources")
+    limits, requests = _dict(resources, "limits"), _dict(resources, "requests")
+    for group, values in (("limits", limits), ("requests", requests)):
+        for name, quantity in values.items():
+            key_path = f"{path}.resources.{group}[{name}]"
+            if name not in _STANDARD_RESOURCES and not name.startswith("hugepages-") and "/" not in name:
+                errs.append(_invalid(key_path, name, "must be a standard resource for containers"))
+            value = parse_quantity(quantity)
+            if value is not None and value < 0:
+                errs.append(_invalid(key_path, str(quantity), "must be greater than or equal to 0"))
+            if group != "requests" or name not in limits:
+                continue
+            limit = parse_quantity(limits[name])
+            if value is None or limit is None:
+                continue
+            overcommit = name in _STANDARD_RESOURCES
+            if not overcommit and value != limit:
+                detail = f"must be equal to {name} limit of {limits[name]}"
+                errs.append(_invalid(f"{path}.resources.requests", str(quantity), detail))
+            elif value > limit:
+                detail = f"must be less than or equal to {name} limit of {limits[name]}"
+                errs.append(_invalid(f"{path}.resources.requests", str(quantity), detail))
+    return errs
+
+
+def _validate_probes(ctr: Obj, path: str, init: bool) -> list[str]:
+    """A regular init container takes no probe; any other probe has exactly one handler, a
+    liveness or startup probe succeeds once, and its numbers are not negative."""
+    errs: list[str] = []
+    for key in _PROBES:
+        probe = ctr.get(key)
+        if probe is None:
+            continue
+        probe_path = f"{path}.{key}"
+        if init and ctr.get("restartPolicy") != "Always":
+            errs.append(
+                _forbidden(probe_path, "may not be set for init containers without restartPolicy=Always")
+            )
+            continue
+        probe = probe if isinstance(probe, dict) else {}
+        handlers = [h for h in _PROBE_HANDLERS if probe.get(h) is not None]
+        if not handlers:
+            errs.append(_required(probe_path, "must specify a handler type"))
+        for extra in handlers[1:]:
+            errs.append(_forbidden(f"{probe_path}.{extra}", "may not specify more than 1 handler type"))
+        for field in (
+            "initialDelaySeconds",
+            "timeoutSeconds",
+            "periodSeconds",
+            "successThreshold",
+            "failureThreshold",
+        ):
+            number = _int(probe, field)
+            if number is not None and number < 0:
+                errs.append(_invalid(f"{probe_path}.{field}", number, "must be greater than or equal to 0"))
+        success = _int(probe, "successThreshold")
+        if key != "readinessProbe" and success is not None and success != 1:
+            errs.append(_invalid(f"{probe_path}.successThreshold", success, "must be 1"))
+    return errs
+
+
+def _validate_ids(context: Obj, path: str, keys: tuple[str, ...]) -> list[str]:
+    """A security context's user and group ids (and a pod's fsGroup): 0 to 2^31-1."""
+    errs: list[str] = []
+    for key in keys:
+        value = _int(context, key)
+        if value is not None and not 0 <= value <= MAX_INT32:
+            errs.append(_invalid(f"{path}.{key}", value, f"must be between 0 and {MAX_INT32}, inclusive"))
+    return errs
+
+
 def _validate_env(env: list[Any], path: str) -> list[str]:
     errs: list[str] = []
     for i, var in enumerate(env):
@@ -1101,10 +1211,25 @@ def _validate_env(env: list[Any], path: str) -> list[str]:
                     "other than '='",
                 )
             )
+        value_from = var.get("valueFrom") if isinstance(var, dict) else None
+        if value_from is None:
+            continue
+        # validateEnvVarValueFrom: one source, and no value beside it.
+        sources = [k for k in _ENV_SOURCES if isinstance(value_from, dict) and value_from.get(k) is not None]
+        from_path = f"{path}[{i}].valueFrom"
+        if not sources:
+            detail = (
+                "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"
+            )
+            errs.append(_invalid(from_path, "", detail))
+        elif _str(var, "value"):
+            errs.append(_invalid(from_path, "", "may not be specified when `value` is not empty"))
+        elif len(sources) > 1:
+            errs.append(_invalid(from_path, "", "may not have more than one field specified at a time"))
     return errs
 
 
-def _validate_container(ctr: Obj, path: str, init: bool) -> list[str]:
+def _validate_container(ctr: Obj, path: str, init: bool, volumes: set[str] | None = None) -> list[str]:
     errs: list[str] = []
     name = _str(ctr, "name")
     if not name:
@@ -1129,12 +1254,24 @@ def _validate_container(ctr: Obj, path: str, init: bool) -> list[str]:
         protocol = _str(port, "protocol")
         if protocol and protocol not in _PROTOCOLS:
             errs.append(_not_supported(f"{port_path}.protocol", protocol, _PROTOCOLS))
+    port_names: set[str] = set()
+    for j, port in enumerate(_list(ctr, "ports")):
+        port_name = _str(port, "name")
+        if port_name and port_name in port_names:
+            errs.append(_duplicate(f"{path}.ports[{j}].name", port_name))
+        port_names.add(port_name)
+    # In validateContainerCommon's order: env, mounts, pull policy, resources, security context.
     errs.extend(_validate_env(_list(ctr, "env"), f"{path}.env"))
+    errs.extend(_validate_volume_mounts(_list(ctr, "volumeMounts"), f"{path}.volumeMounts", volumes or set()))
     pull = _str(ctr, "imagePullPolicy")
     if not pull:
         errs.append(_required(f"{path}.imagePullPolicy"))
     elif pull not in _PULL_POLICIES:
         errs.append(_not_supported(f"{path}.imagePullPolicy", pull, _PULL_POLICIES))
+    errs.extend(_validate_resources(ctr, path))
+    ids = ("runAsUser", "runAsGroup")
+    errs.extend(_validate_ids(_dict(ctr, "securityContext"), f"{path}.securityContext", ids))
+    errs.extend(_validate_probes(ctr, path, init))
     if image and image != image.strip():
         errs.append(_invalid(f"{path}.image", image, "must not have leading or trailing whitespace"))
     restart = ctr.get("restartPolicy")
@@ -1143,6 +1280,24 @@ def _validate_container(ctr: Obj, path: str, init: bool) -> list[str]:
             errs.append(_forbidden(f"{path}.restartPolicy", "may not be set for non-init containers"))
         elif restart != "Always":
             errs.append(_not_supported(f"{path}.restartPolicy", restart, ["Always"]))
+    return errs
+
+
+def _validate_volume_mounts(mounts: list[Any], path: str, volumes: set[str]) -> list[str]:
+    """ValidateVolumeMounts: each names a volume of the pod, at a path of its own."""
+    errs: list[str] = []
+    seen: set[str] = set()
+    for i, mount in enumerate(mounts):
+        name, mount_path = _str(mount, "name"), _str(mount, "mountPath")
+        if not name:
+            errs.append(_required(f"{path}[{i}].name"))
+        if name not in volumes:
+            errs.append(f"{path}[{i}].name: Not found: {_go_quote(name)}")
+        if not mount_path:
+            errs.append(_required(f"{path}[{i}].mountPath"))
+        if mount_path in seen:
+            errs.append(_invalid(f"{path}[{i}].mountPath", mount_path, "must be unique"))
+        seen.add(mount_path)
     return errs
 
 
@@ -1164,7 +1319,7 @@ def _validate_pod_spec(spec: Obj, path: str) -> list[str]:
     for i, ctr in enumerate(containers):
         ctr = ctr if isinstance(ctr, dict) else {}
         ctr_path = f"{path}.containers[{i}]"
-        errs.extend(_validate_container(ctr, ctr_path, init=False))
+        errs.extend(_validate_container(ctr, ctr_path, init=False, volumes=volume_names))
         ctr_name = _str(ctr, "name")
         if ctr_name in names:
             errs.append(_duplicate(f"{ctr_path}.name", ctr_name))
@@ -1176,7 +1331,7 @@ def _validate_pod_spec(spec: Obj, path: str) -> list[str]:
     for i, ctr in enumerate(_list(spec, "initContainers")):
         ctr = ctr if isinstance(ctr, dict) else {}
         ctr_path = f"{path}.initContainers[{i}]"
-        errs.extend(_validate_container(ctr, ctr_path, init=True))
+        errs.extend(_validate_container(ctr, ctr_path, init=True, volumes=volume_names))
         ctr_name = _str(ctr, "name")
         if ctr_name in names:
             errs.append(_duplicate(f"{ctr_path}.name", ctr_name))
@@ -1193,6 +1348,8 @@ def _validate_pod_spec(spec: Obj, path: str) -> list[str]:
     elif dns not in _DNS_POLICIES:
         errs.append(_not_supported(f"{path}.dnsPolicy", dns, _DNS_POLICIES))
     errs.extend(_validate_labels(spec.get("nodeSelector"), f"{path}.nodeSelector"))
+    ids = ("runAsUser", "runAsGroup", "fsGroup")
+    errs.extend(_validate_ids(_dict(spec, "securityContext"), f"{path}.securityContext", ids))
     deadline = _int(spec, "activeDeadlineSeconds")
     if deadline is not None and not 1 <= deadline <= MAX_INT32:
         errs.append(
@@ -1674,6 +1831,7 @@ def validate_job(job: Obj) -> list[str]:
     errs = _validate_object_meta(meta)
     errs.extend(_validate_labels(_job_labels_at_validation(job), "metadata.labels"))
     errs.extend(_validate_annotations(meta.get("annotations"), "metadata.annotations"))
+    errs.extend(_validate_finalizers(_list(meta, "finalizers")))
     errs.extend(_validate_generated_selector(job))
     errs.extend(_validate_job_spec_fields(spec))
     selector = spec.get("selector")

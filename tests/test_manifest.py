@@ -1155,3 +1155,108 @@ print(type(pattern._compiled).__name__)
         "refused: special characters are not allowed",
         "Pattern",
     ]
+
+
+C0 = "spec.template.spec.containers[0]"
+POD_TEMPLATE_ERRORS = [
+    (
+        {"volumeMounts": [{"name": "data", "mountPath": "/data"}]},
+        [f'{C0}.volumeMounts[0].name: Not found: "data"'],
+    ),
+    (
+        {"resources": {"limits": {"memory": "10Mi"}, "requests": {"memory": "20Mi"}}},
+        [
+            f'{C0}.resources.requests: Invalid value: "20Mi": must be less than or equal to memory limit of 10Mi'
+        ],
+    ),
+    (
+        {"resources": {"limits": {"cpu": "-1"}}},
+        [f'{C0}.resources.limits[cpu]: Invalid value: "-1": must be greater than or equal to 0'],
+    ),
+    (
+        {"resources": {"limits": {"example.com/gpu": "2"}, "requests": {"example.com/gpu": "1"}}},
+        [f'{C0}.resources.requests: Invalid value: "1": must be equal to example.com/gpu limit of 2'],
+    ),
+    (
+        {"resources": {"limits": {"gpu": "1"}}},
+        [f'{C0}.resources.limits[gpu]: Invalid value: "gpu": must be a standard resource for containers'],
+    ),
+    (
+        {"env": [{"name": "A", "value": "x", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]},
+        [f'{C0}.env[0].valueFrom: Invalid value: "": may not be specified when `value` is not empty'],
+    ),
+    (
+        {"env": [{"name": "A", "valueFrom": {}}]},
+        [
+            f'{C0}.env[0].valueFrom: Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, '
+            "`configMapKeyRef` or `secretKeyRef`"
+        ],
+    ),
+    (
+        {"livenessProbe": {"periodSeconds": 5}},
+        [f"{C0}.livenessProbe: Required value: must specify a handler type"],
+    ),
+    (
+        {"readinessProbe": {"exec": {"command": ["true"]}, "tcpSocket": {"port": 80}}},
+        [f"{C0}.readinessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type"],
+    ),
+    (
+        {"securityContext": {"runAsUser": -1}},
+        [f"{C0}.securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive"],
+    ),
+    (
+        {"ports": [{"name": "http", "containerPort": 80}, {"name": "http", "containerPort": 81}]},
+        [f'{C0}.ports[1].name: Duplicate value: "http"'],
+    ),
+]
+
+
+@pytest.mark.parametrize(("container", "expected"), POD_TEMPLATE_ERRORS)
+def test_validate_container_rules_the_api_server_has(container: dict[str, Any], expected: list[str]) -> None:
+    job = minimal()
+    pod_spec(job)["containers"][0].update(container)
+    assert causes(job) == expected
+
+
+def test_validate_a_regular_init_container_takes_no_probe_and_a_sidecar_does() -> None:
+    probe = {"exec": {"command": ["true"]}}
+    job = minimal()
+    pod_spec(job)["initContainers"] = [{"name": "i", "image": "busybox", "readinessProbe": probe}]
+    assert causes(job) == [
+        "spec.template.spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers "
+        "without restartPolicy=Always"
+    ]
+    pod_spec(job)["initContainers"][0]["restartPolicy"] = "Always"
+    assert causes(job) == []
+
+
+def test_validate_pod_security_context_ids() -> None:
+    job = minimal()
+    pod_spec(job)["securityContext"] = {"fsGroup": -5}
+    assert causes(job) == [
+        "spec.template.spec.securityContext.fsGroup: Invalid value: -5: must be between 0 and 2147483647, inclusive"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("finalizers", "expected"),
+    [
+        (["example.com/hold", "foregroundDeletion", "orphan"][:2], []),
+        (
+            ["hold"],
+            ['metadata.finalizers: Invalid value: "hold": name is neither a standard finalizer name nor is it '
+             "fully qualified"],
+        ),
+        (
+            ["bad finalizer/x"],
+            ['metadata.finalizers: Invalid value: "bad finalizer/x": prefix part a lowercase RFC 1123 subdomain '
+             "must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an "
+             "alphanumeric character (e.g. 'example.com', regex used for validation is "
+             r"'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"],
+        ),
+    ],
+)  # fmt: skip
+def test_validate_finalizer_names(finalizers: list[str], expected: list[str]) -> None:
+    job = minimal()
+    job["metadata"]["finalizers"] = finalizers
+    assert causes(job) == expected
