@@ -349,7 +349,7 @@ def _update(store: Store, manifest: Any, live: Obj, new: Obj, dry_run: str) -> K
     if new.get("spec") != live.get("spec"):
         new_meta["generation"] = int(new_meta.get("generation") or 1) + 1
     if dry_run == commands.DRY_RUN_NONE:
-        store.update("jobs", new)
+        commands.store_update(store, new)
     return None
 
 

@@ -472,9 +472,20 @@ def patch_job(
             return Outcome(line=f"job.batch/{name} patched (no change)", obj=old)
         if new.get("spec") != old.get("spec"):
             new_meta["generation"] = int(new_meta.get("generation") or 1) + 1
-        store.update("jobs", new)
+        store_update(store, new)
     worker.ensure_running(store)
     return Outcome(line=f"job.batch/{name} patched", obj=new)
+
+
+def store_update(store: Store, job: Obj) -> None:
+    """Write an updated job, as the API server's update does: one being deleted whose last finalizer
+    the update took off is deleted."""
+    from kjob.objects import is_deleting, namespace_of
+
+    if is_deleting(job) and not (job.get("metadata") or {}).get("finalizers"):
+        store.delete("jobs", namespace_of(job), name_of(job))
+    else:
+        store.update("jobs", job)
 
 
 def _patched_identity(old: Obj, new: Obj, name: str) -> KjobError | None:

@@ -41,6 +41,8 @@ CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid"
 LEGACY_CONTROLLER_UID_LABEL = "controller-uid"
 COMPLETION_INDEX_KEY = "batch.kubernetes.io/job-completion-index"
 TRACKING_FINALIZER = "batch.kubernetes.io/job-tracking"
+# The garbage collector's: the owner goes once its dependents have (kubectl delete --cascade=foreground).
+FOREGROUND_FINALIZER = "foregroundDeletion"
 
 # The API server's generateName alphabet (apimachinery util/rand): no vowels, no y, 0, 1, 3.
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -291,7 +293,8 @@ def job_needs_worker(job: Mapping[str, Any]) -> bool:
     """Whether the worker has anything to do for this job (else it may exit). Here, not in the
     controller, so that reading commands can ask without importing the controller."""
     if is_deleting(job):
-        return True
+        # Its pods to delete before it; a job held only by finalizers of the user's waits on them.
+        return FOREGROUND_FINALIZER in (meta(job).get("finalizers") or [])
     spec = job.get("spec") or {}
     if is_job_finished(job):
         return spec.get("ttlSecondsAfterFinished") is not None

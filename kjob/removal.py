@@ -12,6 +12,7 @@ from kjob import worker
 from kjob.commands import Outcome, read_sources
 from kjob.errors import KjobError, NotFound, PlainError
 from kjob.objects import (
+    FOREGROUND_FINALIZER,
     SERVER_RESOURCE,
     Obj,
     format_time,
@@ -28,7 +29,6 @@ from kjob.objects import (
 )
 from kjob.store import Store
 
-FOREGROUND_FINALIZER = "foregroundDeletion"
 CASCADES = ("background", "foreground", "orphan")
 # kubectl turns a wait "forever" (--timeout=0 on delete) into a week.
 WEEK = 168 * 3600.0
@@ -274,6 +274,14 @@ def _delete_job(store: Store, job: Obj, cascade: str) -> None:
         return
     if cascade == "orphan":
         release_pods(store, job)
+    if meta(job).get("finalizers"):
+        # Finalizers of the user's hold it, marked for deletion, until they are all taken off (the
+        # update that takes off the last one deletes it: see commands.store_update).
+        if not is_deleting(job):
+            job["metadata"]["deletionTimestamp"] = format_time(now())
+            job["metadata"]["deletionGracePeriodSeconds"] = 0
+            store.update("jobs", job)
+        return
     store.delete("jobs", namespace_of(job), name_of(job))
 
 

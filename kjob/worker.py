@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from kjob.errors import StoreError
 from kjob.objects import (
+    FOREGROUND_FINALIZER,
     TRACKING_FINALIZER,
     Obj,
     controller_ref,
@@ -49,7 +50,7 @@ OTHERS_MOVED = b"n"
 # for. (A job of 1,000 pods is ~200 passes: each woke `kjob wait` for nothing.)
 JOBS_ONLY = ".jobs.sock"
 LOG_NAME = "worker.log"
-FOREGROUND = "foregroundDeletion"
+FOREGROUND = FOREGROUND_FINALIZER
 STORE_RETRY = 1.0
 # How often a worker waiting on running containers looks whether its state directory is still the one
 # it locked: one removed and made again (`rm -rf ~/.kjob`, then kjob again) has a worker of its own,
@@ -682,7 +683,7 @@ class Worker:
                 work = True
 
         # -- foreground deletion: a job being deleted goes once its pods are gone
-        for job in [j for j in job_uids.values() if is_deleting(j)]:
+        for job in [j for j in job_uids.values() if is_deleting(j) and FOREGROUND in _finalizers(j)]:
             owned = store.current("pods", [seen.pod for seen in pods_by_job.get(uid_of(job), [])])
             for pod in owned:
                 if not is_deleting(pod):
@@ -690,7 +691,13 @@ class Worker:
                     self._mark_deleted(pod, now)
                     store.update("pods", pod)
                     changed = True
-            if not owned:
+            others = [f for f in _finalizers(job) if f != FOREGROUND]
+            if not owned and others:
+                # The garbage collector's part is done; the user's finalizers hold the job on.
+                job["metadata"]["finalizers"] = others
+                store.update("jobs", job)
+                changed = True
+            elif not owned:
                 store.delete("jobs", namespace_of(job), name_of(job))
                 self.jobs_moved = True
                 del job_uids[uid_of(job)]
@@ -1167,6 +1174,10 @@ def _stored_event_key(ev: Obj) -> tuple[str, ...]:
         str((ev.get("source") or {}).get("component", "")),
         str(inv.get("fieldPath", "")),
     )
+
+
+def _finalizers(obj: Obj) -> list[str]:
+    return list(meta(obj).get("finalizers") or [])
 
 
 def _terminal_time(job: Obj) -> float | None:

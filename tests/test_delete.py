@@ -412,3 +412,43 @@ def test_interactive_delete_asks_first_and_only_y_goes_ahead(kjob) -> None:
     assert (r.exit_code, r.stdout) == (1, listed + 'job.batch "a" deleted\n')
     assert r.stderr == 'Error from server (NotFound): jobs.batch "nope" not found\n'
     assert kjob("get", "jobs", "-o", "name").stdout == "job.batch/b\n"
+
+
+def _held(name: str, command: str) -> str:
+    return job_manifest(name, command).replace(
+        f"  name: {name}\n", f"  name: {name}\n  finalizers: [example.com/hold]\n", 1
+    )
+
+
+def test_a_job_a_finalizer_holds_stays_deleting_until_it_is_taken_off(kjob_proc) -> None:
+    """The API server marks it for deletion and keeps it while any finalizer is left; the update
+    that takes off the last one deletes it, and its pods go with it."""
+    assert kjob_proc("create", "-f", "-", input=_held("held", "sleep 300")).exit_code == 0
+    wait_until(lambda: "Running" in kjob_proc("get", "pods").stdout)
+    assert kjob_proc("delete", "job", "held", "--wait=false").stdout == 'job.batch "held" deleted\n'
+    md = json.loads(kjob_proc("get", "job", "held", "-o", "json").stdout)["metadata"]
+    assert md["finalizers"] == ["example.com/hold"] and "deletionTimestamp" in md
+    r = kjob_proc(
+        "patch", "job", "held", "--type=json", "-p", '[{"op":"remove","path":"/metadata/finalizers"}]'
+    )
+    assert (r.exit_code, r.stdout) == (0, "job.batch/held patched\n"), r.stderr
+    assert (
+        kjob_proc("get", "job", "held").stderr
+        == 'Error from server (NotFound): jobs.batch "held" not found\n'
+    )
+    wait_until(lambda: pods_of(kjob_proc) == [], timeout=40)
+
+
+def test_foreground_deletion_of_a_held_job_takes_its_pods_and_leaves_the_users_finalizer(kjob_proc) -> None:
+    assert kjob_proc("create", "-f", "-", input=_held("fg", "sleep 300")).exit_code == 0
+    wait_until(lambda: "Running" in kjob_proc("get", "pods").stdout)
+    assert kjob_proc("delete", "job", "fg", "--cascade=foreground", "--wait=false").exit_code == 0
+    wait_until(lambda: pods_of(kjob_proc) == [], timeout=40)
+    wait_until(
+        lambda: (
+            json.loads(kjob_proc("get", "job", "fg", "-o", "json").stdout)["metadata"]["finalizers"]
+            == ["example.com/hold"]
+        )
+    )
+    assert kjob_proc("patch", "job", "fg", "-p", '{"metadata":{"finalizers":null}}').exit_code == 0
+    assert kjob_proc("get", "jobs").stderr == "No resources found in default namespace.\n"
