@@ -327,6 +327,8 @@ def sync_job(
         interim, reason, message = finish
         if not has_condition(job, interim):
             _set_condition(status, make_condition(interim, "True", reason, message, now))
+        if interim == "FailureTarget":
+            _count_unfinished_as_failed(job, [*active, *terminating], counts, result)
         for pod in active:
             result.delete.append(PodDeletion(name_of(pod), count=interim == "FailureTarget"))
             result.events.append(Event("Normal", "SuccessfulDelete", f"Deleted pod: {name_of(pod)}"))
@@ -430,6 +432,24 @@ def _count_pods(job: Obj, pods: list[Obj], status: Obj, result: JobSync) -> _Cou
     if indexed:
         counts.succeeded = len(counts.completed)
     return counts
+
+
+def _count_unfinished_as_failed(job: Obj, pods: list[Obj], counts: _Counts, result: JobSync) -> None:
+    """trackJobStatusAndRemoveFinalizers: once a job is to fail, every pod of it not finished yet is
+    counted failed at once and let go, whatever it ends with (a pod that traps SIGTERM and exits 0
+    is no success of the job's)."""
+    completions = int(spec_of(job).get("completions") or 0)
+    for pod in pods:
+        uid = uid_of(pod)
+        if TRACKING_FINALIZER not in (meta(pod).get("finalizers") or []):
+            continue
+        if uid in counts.unc_failed or uid in counts.unc_succeeded:
+            continue
+        index = pod_index(pod)
+        if is_indexed(job) and (index is None or index >= completions):
+            continue
+        counts.unc_failed.append(uid)
+        result.strip_finalizers.append(name_of(pod))
 
 
 def _decide_finish(

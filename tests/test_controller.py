@@ -241,6 +241,25 @@ def test_deadline_fails_job_and_deletes_running_pods_as_failed() -> None:
     assert job["status"]["failed"] == 2
 
 
+@pytest.mark.parametrize("policy", ["Failed", "TerminatingOrFailed"])
+def test_a_failing_jobs_unfinished_pods_count_as_failed_at_once_whatever_they_end_with(policy: str) -> None:
+    """trackJobStatusAndRemoveFinalizers: with the job to fail, a pod still running is counted failed
+    and let go in that very sync; that it then traps SIGTERM and exits 0 is no success of the job's."""
+    job = make_job(parallelism=1, completions=1, activeDeadlineSeconds=5, podReplacementPolicy=policy)
+    created = run(job, [], T0).create
+    result = run(job, created, T0 + 5)
+    assert [c[0] for c in conditions(job)] == ["FailureTarget"]
+    uid = created[0]["metadata"]["uid"]
+    assert job["status"]["uncountedTerminatedPods"] == {"failed": [uid]}
+    assert result.strip_finalizers == [created[0]["metadata"]["name"]]
+    ended = finish(created[0], "Succeeded", T0 + 6)
+    ended["metadata"]["finalizers"] = []
+    ended["metadata"]["deletionTimestamp"] = format_time(T0 + 35)
+    settle(job, [ended], T0 + 7)
+    assert [c[0] for c in conditions(job)] == ["FailureTarget", "Failed"]
+    assert (job["status"].get("succeeded", 0), job["status"]["failed"]) == (0, 1)
+
+
 def test_suspended_job_makes_no_pods_and_has_condition() -> None:
     job = make_job(suspend=True)
     result = run(job, [], T0)
