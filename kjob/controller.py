@@ -644,25 +644,28 @@ def _deletion_rank(pod: Obj) -> tuple[int, int, float]:
 
 
 def _backoff_ready_at(job: Obj, pods: list[Obj], scale: float = 1.0) -> float:
-    """When a replacement may be created: 10 s x 2^(n-1) after the last failure since the last success.
-    Failures a podFailurePolicy rule ignores do not count."""
-    failed = [p for p in pods if (p.get("status") or {}).get("phase") == "Failed"]
+    """When a replacement may be created: 10 s x 2^(n-1) after the last failure since the last success
+    (newBackoffRecord). A failure is any pod isPodFailed takes for one: failed, whatever a
+    podFailurePolicy rule makes of it (issue #119378), or deleted unfinished unless only failed pods
+    are replaced; one that ended no later than the last success does not count."""
+    failed = [p for p in pods if _is_pod_failed(job, p)]
     if not failed:
         return 0.0  # the common case, and every pass: no finish time of the other pods to parse
-    has_pfp = bool(spec_of(job).get("podFailurePolicy"))
     last_success = max(
         (pod_finish_time(p) for p in pods if (p.get("status") or {}).get("phase") == "Succeeded"),
         default=0.0,
     )
-    failures = []
-    for p in failed:
-        if pod_finish_time(p) < last_success:
-            continue
-        if has_pfp:
-            match = policies.match_pod_failure_policy(job, p)
-            if match is not None and match.action == "Ignore":
-                continue
-        failures.append(pod_finish_time(p))
+    failures = [t for t in map(pod_finish_time, failed) if t > last_success]
     if not failures:
         return 0.0
     return max(failures) + scale * pod_failure_backoff(len(failures))
+
+
+def _is_pod_failed(job: Obj, pod: Obj) -> bool:
+    phase = (pod.get("status") or {}).get("phase")
+    if phase == "Failed":
+        return True
+    spec = spec_of(job)
+    if spec.get("podReplacementPolicy") == "Failed" or spec.get("podFailurePolicy") is not None:
+        return False  # onlyReplaceFailedPods
+    return is_deleting(pod) and phase != "Succeeded"

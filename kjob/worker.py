@@ -646,7 +646,8 @@ class Worker:
             len(uncounted) == len(seens)
             or any(is_deleting(j) for j in jobs)  # foreground deletion: every pod of the job
             or not job_uids.keys() >= set(map(_OWNER, seens)) - {None}  # orphans to collect
-            or any(seen.failed for seen in uncounted)  # back-off counts from the last success
+            # back-off counts from the last success: a failure, or a deletion, asks for every pod
+            or any(seen.failed or seen.deleting for seen in uncounted)
         ):
             aside, seens = seens, uncounted
         # Read as the pass's own, as a listing would have them: the pass looks at these again.
@@ -663,7 +664,7 @@ class Worker:
             kept.append(seen)
             if owner in job_uids:
                 pods_by_job.setdefault(owner, []).append(seen)
-                if seen.failed:
+                if seen.failed or seen.deleting:
                     failing.add(owner)
 
         # -- the kubelet

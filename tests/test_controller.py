@@ -288,13 +288,16 @@ def test_suspending_running_job_deletes_pods_without_counting() -> None:
     assert len(result.delete) == 2 and not any(d.count for d in result.delete)
 
 
-def test_user_deleted_pod_counts_failed_and_is_replaced() -> None:
+def test_user_deleted_pod_counts_failed_and_is_replaced_after_the_back_off() -> None:
+    """isPodFailed takes a pod deleted unfinished for a failure: counted, and its replacement waits out
+    the back-off from when it was deleted (its deletionTimestamp less its grace period)."""
     job = make_job()
     pod = run(job, [], T0).create[0]
-    pod["metadata"]["deletionTimestamp"] = format_time(T0 + 31)
-    result = run(job, [pod], T0 + 1)
+    pod["metadata"].update(deletionTimestamp=format_time(T0 + 31), deletionGracePeriodSeconds=30)
+    result = run(job, [pod], T0 + 2)
     assert job["status"]["uncountedTerminatedPods"] == {"failed": [pod["metadata"]["uid"]]}
-    assert len(result.create) == 1
+    assert (result.create, result.requeue_at) == ([], T0 + 11)
+    assert len(run(job, [pod], T0 + 11).create) == 1
 
 
 def test_indexed_job_fills_lowest_indexes_and_tracks_completed() -> None:
@@ -377,14 +380,25 @@ def test_pod_failure_policy_fail_job_fails_at_once() -> None:
     assert [d.name for d in result.delete] == [second["metadata"]["name"]]
 
 
-def test_pod_failure_policy_ignore_neither_counts_nor_backs_off() -> None:
+def test_pod_failure_policy_ignore_does_not_count_but_backs_off() -> None:
+    """An ignored failure counts toward no limit, but its replacement still waits out the back-off
+    (kubernetes#119378: fast retries would overwhelm the control plane)."""
     job = make_job(backoffLimit=0, podFailurePolicy=fail_job_rule("Ignore", [42]))
     pod = run(job, [], T0).create[0]
     pods = [finish(pod, "Failed", T0 + 1, exit_code=42)]
     result = settle(job, pods, T0 + 1)
     assert "failed" not in job["status"]
     assert conditions(job) == []
-    assert len(result.create) == 1  # replaced at once: an ignored failure has no back-off
+    assert result.create == [] and result.requeue_at == T0 + 11
+    assert len(settle(job, pods, T0 + 11).create) == 1
+
+
+def test_a_failure_no_later_than_the_last_success_does_not_back_off() -> None:
+    """newBackoffRecord counts only failures after the last success (`!failedTime.After(lastSuccess)`)."""
+    job = make_job(parallelism=2, completions=3)
+    a, b = run(job, [], T0).create
+    pods = [finish(a, "Succeeded", T0 + 5), finish(b, "Failed", T0 + 5, exit_code=1)]
+    assert len(settle(job, pods, T0 + 6).create) == 2
 
 
 def test_pod_failure_policy_count_and_unmatched_count_as_usual() -> None:
