@@ -502,29 +502,32 @@ _CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "Contai
 _CONDITION_RANK = {t: i for i, t in enumerate(_CONDITION_ORDER)}
 
 
-def _set_pod_condition(status: Obj, ctype: str, value: str, now: float, reason: str | None = None) -> None:
+def _set_pod_condition(
+    status: Obj, ctype: str, value: str, now: float, reason: str | None = None, message: str | None = None
+) -> None:
     """Set one condition, keeping the kubelet's order. The list is replaced, never changed in place
     (see sync_pod), and left as it is when the condition already says so: a sync sets four or five
-    conditions, and most of them again as they were."""
+    conditions, and most of them again as they were. Its lastTransitionTime moves only when its
+    status does (the status manager's updateLastTransitionTime)."""
     conditions: list[Obj] = status.get("conditions") or []
     rank = _CONDITION_RANK.get(ctype, len(_CONDITION_RANK))
     at = len(conditions)
+    since = format_time(now)
     for i, cur in enumerate(conditions):
         if cur.get("type") == ctype:
-            if cur.get("status") == value and cur.get("reason") == reason:
-                return
+            if cur.get("status") == value:
+                if cur.get("reason") == reason and cur.get("message") == message:
+                    return
+                since = cur.get("lastTransitionTime") or since
             at = i
             break
         if at == len(conditions) and _CONDITION_RANK.get(str(cur.get("type")), len(_CONDITION_RANK)) > rank:
             at = i  # where it goes if it is not there yet
-    cond: Obj = {
-        "type": ctype,
-        "status": value,
-        "lastProbeTime": None,
-        "lastTransitionTime": format_time(now),
-    }
+    cond: Obj = {"type": ctype, "status": value, "lastProbeTime": None, "lastTransitionTime": since}
     if reason:
         cond["reason"] = reason
+    if message:
+        cond["message"] = message
     replace = at < len(conditions) and conditions[at].get("type") == ctype
     status["conditions"] = [*conditions[:at], cond, *conditions[at + replace :]]
 
@@ -569,20 +572,33 @@ def _set_phase(
         phase = "Running"
     status["phase"] = phase
 
-    _set_pod_condition(
-        status,
-        "Initialized",
-        "True" if initialized or phase == "Succeeded" else "False",
-        now,
-        None if initialized else "ContainersNotInitialized",
-    )
-    all_ready = bool(mains) and all("running" in cs["state"] and cs.get("ready") for cs in mains)
+    # The kubelet's GeneratePodInitializedCondition and GenerateContainersReadyCondition: which
+    # containers hold them back is named in the message, as Go prints a []string.
+    sidecars = {
+        str(c.get("name"))
+        for c in (pod.get("spec") or {}).get("initContainers") or []
+        if c.get("restartPolicy") == "Always"
+    }
+    incomplete = [
+        cs["name"] for cs in inits if (not cs.get("started") if cs["name"] in sidecars else not ok(cs))
+    ]
+    if phase == "Succeeded":
+        _set_pod_condition(status, "Initialized", "True", now, "PodCompleted")
+    elif not incomplete or any("running" in cs["state"] or exited(cs) for cs in mains):
+        _set_pod_condition(status, "Initialized", "True", now)
+    else:
+        message = f"containers with incomplete status: [{' '.join(incomplete)}]"
+        _set_pod_condition(status, "Initialized", "False", now, "ContainersNotInitialized", message)
     if phase in ("Succeeded", "Failed"):
         _set_terminal_conditions(status, [*inits, *mains], phase, now)
     else:
-        not_ready = None if all_ready else "ContainersNotReady"
-        _set_pod_condition(status, "Ready", "True" if all_ready else "False", now, not_ready)
-        _set_pod_condition(status, "ContainersReady", "True" if all_ready else "False", now, not_ready)
+        unready = [cs["name"] for cs in inits if cs["name"] in sidecars and not cs.get("ready")]
+        unready += [cs["name"] for cs in mains if not ("running" in cs["state"] and cs.get("ready"))]
+        value = "False" if unready or not mains else "True"
+        reason = "ContainersNotReady" if value == "False" else None
+        why = f"containers with unready status: [{' '.join(unready)}]" if unready else None
+        _set_pod_condition(status, "Ready", value, now, reason, why)
+        _set_pod_condition(status, "ContainersReady", value, now, reason, why)
     for cs in [*inits, *mains]:
         if not cs.get("lastState"):
             cs["lastState"] = {}

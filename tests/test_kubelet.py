@@ -217,6 +217,40 @@ def test_a_pod_past_its_active_deadline_fails_and_its_containers_are_stopped() -
     assert step(pod, runs, T0 + 8).status == pod["status"]  # done: nothing moves
 
 
+def _conditions(pod: dict[str, Any]) -> dict[str, tuple[str, str | None, str | None]]:
+    return {c["type"]: (c["status"], c.get("reason"), c.get("message")) for c in pod["status"]["conditions"]}
+
+
+def test_pod_conditions_say_which_containers_hold_them_back() -> None:
+    """GeneratePodInitializedCondition and GenerateContainersReadyCondition: reasons and messages,
+    a succeeded pod Initialized with PodCompleted; a transition time moves with the status only."""
+    inits = [
+        {"name": "i1", "image": "x", "command": ["true"]},
+        {"name": "i2", "image": "x", "command": ["true"]},
+    ]
+    pod, runs = make_pod(initContainers=inits), Runs()
+    step(pod, runs, T0)
+    assert _conditions(pod)["Initialized"] == (
+        "False",
+        "ContainersNotInitialized",
+        "containers with incomplete status: [i1 i2]",
+    )
+    assert _conditions(pod)["Ready"] == ("False", "ContainersNotReady", "containers with unready status: [c]")
+    for name in ("i1", "i2"):
+        runs.exited(name, 0, T0 + 1)
+    step(pod, runs, T0 + 2)
+    runs.running("c")
+    step(pod, runs, T0 + 3)
+    assert _conditions(pod)["Initialized"] == ("True", None, None)
+    assert _conditions(pod)["ContainersReady"] == ("True", None, None)
+    runs.exited("c", 0, T0 + 4)
+    step(pod, runs, T0 + 5)
+    assert _conditions(pod)["Initialized"] == ("True", "PodCompleted", None)
+    assert _conditions(pod)["Ready"] == ("False", "PodCompleted", None)
+    initialized = next(c for c in pod["status"]["conditions"] if c["type"] == "Initialized")
+    assert initialized["lastTransitionTime"] == format_time(T0 + 2)  # True since then: only its reason moved
+
+
 def test_container_without_command_waits_with_create_container_error() -> None:
     pod, runs = make_pod(containers=[{"name": "c", "image": "busybox"}]), Runs()
     result = step(pod, runs, T0)
