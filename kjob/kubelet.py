@@ -286,6 +286,8 @@ def _observe(pod: Obj, cs: Obj, observe: Observe, now: float, result: PodSync, i
         if run.exit.get("message"):
             term["message"] = run.exit["message"]
         cs["state"] = {"terminated": term}
+        # The status names the latest container, this one, though no sync saw it running.
+        cs["containerID"] = term["containerID"]
         # A regular init container counts as ready once it has succeeded.
         cs["ready"] = init and not _is_sidecar(pod, cs["name"]) and term["exitCode"] == 0
         cs["started"] = False

@@ -156,6 +156,11 @@ def test_on_failure_restarts_at_once_then_backs_off() -> None:
     assert second.requeue_at == T0 + 12
     assert [e.reason for e in second.events] == ["BackOff"]
     assert pod["status"]["phase"] == "Running"
+    # The status names the last container that ran, as its lastState does, though none was seen running.
+    cs = pod["status"]["containerStatuses"][0]
+    assert (
+        cs["containerID"] == cs["lastState"]["terminated"]["containerID"] == kubelet.container_id(pod, "c", 1)
+    )
     third = step(pod, runs, T0 + 12)
     assert [(launch.container, launch.attempt) for launch in third.launch] == [("c", 2)]
 
