@@ -243,6 +243,11 @@ def delete(store: Store, targets: list[Target], opts: DeleteOptions) -> list[tup
             # kubectl does not even look the object up.
             outcomes.append((target, Outcome(line=deleted_line(target, opts))))
             continue
+        if not target.name:
+            # client-go refuses the request before it is sent (Request.Name("")).
+            error = PlainError(f'error when deleting "{target.source}": resource name may not be empty')
+            outcomes.append((target, Outcome(error=error)))
+            continue
         with store.lock():
             obj = store.get(target.kind, target.namespace, target.name)
             if obj is None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kjob import containerlog, worker
-from kjob.errors import AlreadyExists, APIError, Invalid, KjobError, NotFound
+from kjob.errors import AlreadyExists, APIError, Invalid, KjobError, NotFound, PlainError
 from kjob.objects import (
     JOB_RESOURCE,
     Obj,
@@ -85,7 +85,7 @@ def prepare_jobs(store: Store, sources: list[tuple[str, str]], namespace: str, e
                 continue
             jobs.append(job)
     if not jobs and not problems:
-        problems.append(Located("", None, None, "no objects passed to run"))
+        raise PlainError("no objects passed to run")  # as create and apply say it
     if problems:
         raise RunFailed("\n".join(str(p).removeprefix(": ") for p in problems))
     return jobs

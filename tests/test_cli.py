@@ -236,9 +236,10 @@ def test_logs_of_a_finished_pod(kjob) -> None:
 
 
 @pytest.mark.parametrize("text", ["", "---\n---\n", "# only a comment\n"])
-def test_create_with_no_objects_is_an_error(kjob, text: str) -> None:
-    r = kjob("create", "-f", "-", input=text)
-    assert (r.exit_code, r.stdout, r.stderr) == (1, "", "error: no objects passed to create\n")
+@pytest.mark.parametrize("verb", ["create", "apply", "run"])
+def test_a_write_with_no_objects_is_an_error(kjob, text: str, verb: str) -> None:
+    r = kjob(verb, "-f", "-", input=text)
+    assert (r.exit_code, r.stdout, r.stderr) == (1, "", f"error: no objects passed to {verb}\n")
 
 
 def test_create_with_a_resource_version_names_the_file(kjob) -> None:

@@ -452,3 +452,13 @@ def test_foreground_deletion_of_a_held_job_takes_its_pods_and_leaves_the_users_f
     )
     assert kjob_proc("patch", "job", "fg", "-p", '{"metadata":{"finalizers":null}}').exit_code == 0
     assert kjob_proc("get", "jobs").stderr == "No resources found in default namespace.\n"
+
+
+def test_delete_of_a_manifest_without_a_name_is_refused_before_it_is_sent(kjob, tmp_path: Path) -> None:
+    path = write_manifest(tmp_path, "apiVersion: batch/v1\nkind: Job\nmetadata: {}\n")
+    r = kjob("delete", "-f", str(path))
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        1,
+        "",
+        f'error: error when deleting "{path}": resource name may not be empty\n',
+    )
