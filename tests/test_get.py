@@ -690,3 +690,25 @@ def test_get_events_wide_adds_the_servers_wide_columns(kjob, home: Path) -> None
         "5s", "Normal", "Started", "pod/p", "spec.containers{c}", "kubelet, node-1", "Started container c", "2m",
         "3", "p.1",
     ]  # fmt: skip
+
+
+def test_describe_of_a_manifest_is_the_describe_of_what_it_names(kjob, home: Path, tmp_path: Path) -> None:
+    seed(home, world(float(int(time.time()))))
+    paths = files(tmp_path)
+    by_file, by_name = kjob("describe", "-f", paths["a_yaml"]), kjob("describe", "jobs", "job-a")
+    assert (by_file.exit_code, by_file.stdout) == (0, by_name.stdout) and by_file.stdout.startswith("Name:")
+    (tmp_path / "gone.yaml").write_text("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: gone\n")
+    r = kjob("describe", "-f", str(tmp_path / "gone.yaml"))
+    assert (r.exit_code, r.stderr) == (1, 'Error from server (NotFound): jobs.batch "gone" not found\n')
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["get", "jobs", "--chunk-size=10", "--show-managed-fields"], ["describe", "jobs", "--chunk-size=0"]],
+)
+def test_kubectls_paging_and_managed_fields_flags_are_taken(kjob, home: Path, args: list[str]) -> None:
+    """kjob reads its store at once and keeps no managedFields: the flags change nothing, but a command
+    line written for kubectl works."""
+    seed(home, world(float(int(time.time()))))
+    plain = [a for a in args if not a.startswith("--")]
+    assert kjob(*args).stdout == kjob(*plain).stdout != ""

@@ -29,9 +29,22 @@ from kjob.store import Store
     "-A", "--all-namespaces", is_flag=True, help="List the requested object(s) across all namespaces."
 )
 @bool_flag("--show-events", True, "If true, display events related to the object.", "show_events")
+@click.option("-f", "--filename", "filenames", multiple=True, help="Manifest naming the objects to describe.")
+@click.option(
+    "--chunk-size",
+    type=int,
+    default=500,
+    help="Return large lists in chunks rather than all at once (kjob reads its store at once).",
+)
 @namespace_option
 def describe_command(
-    args: tuple[str, ...], selector: str, all_namespaces: bool, show_events: bool, namespace: str | None
+    args: tuple[str, ...],
+    selector: str,
+    all_namespaces: bool,
+    show_events: bool,
+    filenames: tuple[str, ...],
+    chunk_size: int,
+    namespace: str | None,
 ) -> None:
     """Show details of jobs or pods.
 
@@ -51,7 +64,19 @@ def describe_command(
     \b
       # Describe the pods of a job, without their events
       kjob describe pods -l batch.kubernetes.io/job-name=job-count --show-events=false
+
+    \b
+      # Describe the job a manifest names
+      kjob describe -f job.yaml
     """
+    if filenames:
+        if args:
+            raise PlainError(
+                "when paths, URLs, or stdin is provided as input, "
+                "you may not specify resource arguments as well"
+            )
+        _describe_files(filenames, namespace, show_events)
+        return
     if not args:
         raise PlainError(
             'You must specify the type of resource to describe. Use "kjob api-resources" for a complete list '
@@ -85,6 +110,23 @@ def describe_command(
         raise Failed
     if not objects:
         err("No resources found" if all_namespaces else f"No resources found in {ns} namespace.")
+
+
+def _describe_files(filenames: tuple[str, ...], namespace: str | None, show_events: bool) -> None:
+    """describe -f: each object a manifest names, as by name; the ones not found are errors."""
+    ns, explicit = default_namespace(namespace)
+    requests, _ = query.manifest_requests(list(filenames), ns, explicit)
+    store = open_store()
+    results = query.run_requests(store, requests, query.Filters())
+    objects = [o for r in results for o in r.objects]
+    ensure_worker(store, objects)
+    t = now()
+    out("\n\n".join(_describe(store, o, t, show_events) for o in objects))
+    errors = [r.error for r in results if r.error is not None]
+    for e in errors:
+        err(e.message)
+    if errors:
+        raise Failed
 
 
 def _describe_prefix(

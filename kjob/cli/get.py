@@ -93,6 +93,18 @@ MISSING_TYPE = (
     "If true, ignore any errors in templates when a field or map key is missing in the template.",
     "allow_missing",
 )
+@click.option(
+    "--chunk-size",
+    type=int,
+    default=500,
+    help="Return large lists in chunks rather than all at once (kjob reads its store at once).",
+)
+@bool_flag(
+    "--show-managed-fields",
+    False,
+    "If true, keep the managedFields when printing objects in JSON or YAML format (kjob keeps none).",
+    "show_managed_fields",
+)
 @namespace_option
 @help_option
 def get_command(
@@ -112,6 +124,8 @@ def get_command(
     watch_only: bool,
     output_watch_events: bool,
     allow_missing: bool,
+    chunk_size: int,
+    show_managed_fields: bool,
     namespace: str | None,
 ) -> None:
     """Display one or many jobs or pods.
