@@ -712,3 +712,36 @@ def test_kubectls_paging_and_managed_fields_flags_are_taken(kjob, home: Path, ar
     seed(home, world(float(int(time.time()))))
     plain = [a for a in args if not a.startswith("--")]
     assert kjob(*args).stdout == kjob(*plain).stdout != ""
+
+
+@pytest.mark.parametrize("output", ["name", "json"])
+def test_get_watch_events_print_as_kubectls_printers_do(home: Path, output: str) -> None:
+    """With --output-watch-events the name printer unwraps each event (kind/name alone) and the JSON
+    printer writes it as json.Marshal does: one line, its type first."""
+    seed(home, world(time.time()))
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "kjob", "get", "jobs", "-w", "--output-watch-events", "-o", output],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        time.sleep(1.5)
+    finally:
+        watch.send_signal(signal.SIGINT)
+        stdout, _ = watch.communicate(timeout=10)
+    lines = stdout.splitlines()
+    names = sorted(
+        o["metadata"]["name"]
+        for o in world(time.time())
+        if o["kind"] == "Job" and o["metadata"]["namespace"] == "default"
+    )
+    if output == "name":
+        assert lines == [f"job.batch/{n}" for n in names]
+    else:
+        events = [json.loads(line) for line in lines]
+        assert [(list(e), e["type"], e["object"]["metadata"]["name"]) for e in events] == [
+            (["type", "object"], "ADDED", n) for n in names
+        ]

@@ -377,8 +377,14 @@ def _watch(
             doc = {"type": event, "object": obj} if with_events else obj
             out(printers.custom_columns(fmt.columns, [doc], bool(state["headers"]), widths))
             state["headers"] = True
+        elif with_events and fmt.kind == "json":
+            # The JSON printer writes a watch event as json.Marshal does: one line, type first.
+            from kjob.jsonpath import go_json
+
+            out(f'{{"type":{go_json(event)},"object":{go_json(obj)}}}\n')
         else:
-            doc = {"object": obj, "type": event} if with_events else obj
+            # The name printer unwraps a watch event: kind/name alone.
+            doc = {"object": obj, "type": event} if with_events and fmt.kind != "name" else obj
             text = printers.print_generic(fmt, doc, allow_missing)
             if fmt.kind == "yaml" and state["printed"]:
                 text = "---\n" + text
