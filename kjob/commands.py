@@ -424,10 +424,18 @@ def parse_patch(text: str) -> Any:
 
 
 def patch_job(
-    store: Store, namespace: str, name: str, text: str, patch_type: str, subresource: str = ""
+    store: Store,
+    namespace: str,
+    name: str,
+    text: str,
+    patch_type: str,
+    subresource: str = "",
+    dry_run: str = DRY_RUN_NONE,
 ) -> Outcome:
     """Apply a patch to a job as the API server would: status ignored, immutable fields refused;
-    through the status subresource, only status (and labels and annotations) change."""
+    through the status subresource, only status (and labels and annotations) change. A client dry
+    run patches the job as read, with none of the server's checks; a server dry run checks it all
+    and writes nothing."""
     import copy
 
     from kjob import manifest, patches
@@ -442,6 +450,10 @@ def patch_job(
         new = patches.apply_patch(old, patch, patch_type)
         if not isinstance(new, dict):
             raise PlainError("the patch must result in an object")
+        suffix = dry_run_suffix(dry_run)
+        if dry_run == DRY_RUN_CLIENT:
+            done = "patched" if new != old else "patched (no change)"
+            return Outcome(line=f"job.batch/{name} {done}{suffix}", obj=new)
         if subresource == "status":
             # The status strategy keeps the spec; labels and annotations may change alongside.
             new["spec"] = copy.deepcopy(old.get("spec") or {})
@@ -469,9 +481,11 @@ def patch_job(
 
             return Outcome(error=Invalid("Job", name, list(dict.fromkeys(causes))))
         if new == old:
-            return Outcome(line=f"job.batch/{name} patched (no change)", obj=old)
+            return Outcome(line=f"job.batch/{name} patched (no change){suffix}", obj=old)
         if new.get("spec") != old.get("spec"):
             new_meta["generation"] = int(new_meta.get("generation") or 1) + 1
+        if dry_run == DRY_RUN_SERVER:
+            return Outcome(line=f"job.batch/{name} patched{suffix}", obj=new)
         store_update(store, new)
     worker.ensure_running(store)
     return Outcome(line=f"job.batch/{name} patched", obj=new)

@@ -688,3 +688,49 @@ def test_a_stored_jobs_template_has_a_null_creation_timestamp_as_a_132_server_gi
         kjob("patch", "job", "t", "-p", '{"spec":{"suspend":true}}').stdout
         == "job.batch/t patched (no change)\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("strategy", "line"),
+    [("client", "job.batch/d patched (dry run)\n"), ("server", "job.batch/d patched (server dry run)\n")],
+)
+def test_patch_dry_runs_say_so_and_write_nothing(kjob, strategy: str, line: str) -> None:
+    assert kjob("create", "-f", "-", input=job_manifest("d", "true", suspend=True)).exit_code == 0
+    before = kjob("get", "job", "d", "-o", "json").stdout
+    r = kjob("patch", "job", "d", "-p", '{"spec":{"parallelism":3}}', f"--dry-run={strategy}")
+    assert (r.exit_code, r.stdout) == (0, line)
+    r = kjob("patch", "job", "d", "-p", '{"spec":{"parallelism":3}}', f"--dry-run={strategy}", "-o", "json")
+    assert json.loads(r.stdout)["spec"]["parallelism"] == 3
+    assert kjob("get", "job", "d", "-o", "json").stdout == before
+
+
+def test_patch_server_dry_run_is_checked_as_a_patch_is(kjob) -> None:
+    assert kjob("create", "-f", "-", input=job_manifest("d", "true", suspend=True)).exit_code == 0
+    r = kjob("patch", "job", "d", "-p", '{"spec":{"completions":5}}', "--dry-run=server")
+    assert (r.exit_code, r.stderr) == (
+        1,
+        'The Job "d" is invalid: spec.completions: Invalid value: 5: field is immutable\n',
+    )
+
+
+def test_patch_from_a_file_with_an_output_format(kjob, tmp_path: Path) -> None:
+    assert kjob("create", "-f", "-", input=job_manifest("d", "true", suspend=True)).exit_code == 0
+    (tmp_path / "p.yaml").write_text("spec:\n  parallelism: 2\n")
+    r = kjob("patch", "job", "d", "--patch-file", str(tmp_path / "p.yaml"), "-o", "name")
+    assert (r.exit_code, r.stdout) == (0, "job.batch/d\n")
+    assert kjob("get", "job", "d", "-o", "jsonpath={.spec.parallelism}").stdout == "2"
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+@pytest.mark.parametrize(
+    "args", [[], ["-p", "{}", "--patch-file", "/tmp/x.json"], ["--patch-file", "/nonexistent/p.json"]]
+)
+def test_patch_argument_errors_match_kubectl(kjob, args: list[str]) -> None:
+    theirs = subprocess.run(
+        ["kubectl", "patch", "job", "d", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KUBECONFIG": "/dev/null"},
+    )
+    r = kjob("patch", "job", "d", *args)
+    assert (r.exit_code, r.stderr) == (1, theirs.stderr)

@@ -22,7 +22,6 @@ from kjob.cli.base import (
     namespace_option,
     open_store,
     out,
-    report,
     type_and_names,
 )
 from kjob.errors import PlainError, UsageError
@@ -446,10 +445,20 @@ def apply_command(
 @click.argument("args", nargs=-1)
 @click.option("-p", "--patch", "patch_text", default=None, help="The patch to apply, as JSON or YAML.")
 @click.option("--type", "patch_type", default="strategic", help="json, merge or strategic (the default).")
+@click.option("--patch-file", default="", help="A file containing a patch to be applied to the resource.")
 @click.option("--subresource", default="", help="status: patch the object's status instead of its spec.")
+@dry_run_option
+@output_option
 @namespace_option
 def patch_command(
-    args: tuple[str, ...], patch_text: str | None, patch_type: str, subresource: str, namespace: str | None
+    args: tuple[str, ...],
+    patch_text: str | None,
+    patch_type: str,
+    patch_file: str,
+    subresource: str,
+    dry_run: str,
+    output: str,
+    namespace: str | None,
 ) -> None:
     """Update fields of a job with a merge, JSON or strategic merge patch.
 
@@ -465,9 +474,25 @@ def patch_command(
     \b
       # Add a condition through the status subresource
       kjob patch job job-count --subresource=status --type=merge -p '{"status":{"conditions":[...]}}'
+
+    \b
+      # See what a patch from a file would make of the job, without writing it
+      kjob patch job job-count --patch-file=patch.yaml --dry-run=server -o yaml
     """
+    if patch_text is not None and patch_file:
+        raise PlainError("cannot specify --patch and --patch-file together")
+    if patch_file:
+        try:
+            with open(patch_file, encoding="utf-8") as f:
+                patch_text = f.read()
+        except OSError as e:
+            raise PlainError(
+                f"unable to read patch file: open {patch_file}: {(e.strerror or str(e)).lower()}"
+            ) from None
     if patch_text is None:
-        raise UsageError("must specify -p to patch", "patch")
+        raise PlainError("must specify --patch or --patch-file containing the contents of the patch")
+    strategy = _dry_run(dry_run)
+    _check_output(output)
     kind, names = type_and_names(args) if args else ("", [])
     if not names:
         raise UsageError("You must provide one or more resources by argument or filename.", "patch")
@@ -475,5 +500,8 @@ def patch_command(
         raise PlainError("kjob patches jobs")
     store = open_store()
     ns, _ = objects.default_namespace(namespace)
-    if report([commands.patch_job(store, ns, name, patch_text, patch_type, subresource) for name in names]):
+    outcomes = [
+        commands.patch_job(store, ns, name, patch_text, patch_type, subresource, strategy) for name in names
+    ]
+    if _print_outcomes(outcomes, output):
         raise Failed
