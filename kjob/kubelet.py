@@ -224,8 +224,10 @@ def _past_deadline(spec: Obj, status: Obj, now: float, result: PodSync) -> bool:
     """Whether the pod has been active longer than its activeDeadlineSeconds, counted from its
     startTime; if not yet, the pass is asked back for the moment it will have."""
     seconds = spec.get("activeDeadlineSeconds")
+    if not isinstance(seconds, int) or isinstance(seconds, bool):
+        return False  # most pods: no time parsed
     start = parse_time(status.get("startTime"))
-    if not isinstance(seconds, int) or isinstance(seconds, bool) or start is None:
+    if start is None:
         return False
     if status.get("reason") == DEADLINE_REASON or now >= start + seconds:
         return True

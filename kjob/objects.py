@@ -27,6 +27,7 @@ RESOURCE_ALIASES = {
     "jobs.batch": "jobs",
     "job.batch": "jobs",
     "jobs.v1.batch": "jobs",
+    "job.v1.batch": "jobs",
     "pods": "pods",
     "pod": "pods",
     "po": "pods",

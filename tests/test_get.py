@@ -745,3 +745,11 @@ def test_get_watch_events_print_as_kubectls_printers_do(home: Path, output: str)
         assert [(list(e), e["type"], e["object"]["metadata"]["name"]) for e in events] == [
             (["type", "object"], "ADDED", n) for n in names
         ]
+
+
+@pytest.mark.parametrize(
+    "resource", ["jobs", "job", "jobs.batch", "job.batch", "jobs.v1.batch", "job.v1.batch"]
+)
+def test_every_spelling_kubectl_takes_for_jobs_names_them(kjob, home: Path, resource: str) -> None:
+    seed(home, world(float(int(time.time()))))
+    assert kjob("get", f"{resource}/job-a", "-o", "name").stdout == "job.batch/job-a\n"
