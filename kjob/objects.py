@@ -316,9 +316,15 @@ def has_running_container(pod: Mapping[str, Any]) -> bool:
 
 
 def pod_is_stopping(pod: Mapping[str, Any]) -> bool:
-    """A pod failed by the kubelet (its activeDeadlineSeconds passed) whose containers are still being
-    stopped: terminal already, and still the kubelet's until they have ended."""
-    return (pod.get("status") or {}).get("phase") == "Failed" and has_running_container(pod)
+    """A pod the kubelet failed (its activeDeadlineSeconds passed) whose containers are still being
+    stopped: terminal already, and still the kubelet's until they have ended. (Only that one: the
+    phase of any other failed pod is settled, whatever its sidecars still do.)"""
+    status = pod.get("status") or {}
+    return (
+        status.get("phase") == "Failed"
+        and status.get("reason") == "DeadlineExceeded"
+        and has_running_container(pod)
+    )
 
 
 def drop_tracking_finalizer(pod: Obj) -> list[str]:

@@ -415,7 +415,7 @@ class Worker:
                             self.store.give_back_versions()  # versions stay dense for the commands
                         # Give up the singleton lock while still holding the store lock, so a CLI
                         # that writes next finds no worker and starts a fresh one. Emptied first: a
-                        # lock left with a pid is a worker that died with work left (see resume()).
+                        # lock left with a pid is a worker that died with work left (died_at_work()).
                         with contextlib.suppress(OSError):
                             os.ftruncate(self.lock_fd, 0)  # type: ignore[arg-type]
                         self.release()
