@@ -294,8 +294,10 @@ def job_needs_worker(job: Mapping[str, Any]) -> bool:
     """Whether the worker has anything to do for this job (else it may exit). Here, not in the
     controller, so that reading commands can ask without importing the controller."""
     if is_deleting(job):
-        # Its pods to delete before it; a job held only by finalizers of the user's waits on them.
-        return FOREGROUND_FINALIZER in (meta(job).get("finalizers") or [])
+        # Its pods to delete before it (or, with no finalizer at all, it to delete); a job held only
+        # by finalizers of the user's waits on them.
+        finalizers = meta(job).get("finalizers") or []
+        return not finalizers or FOREGROUND_FINALIZER in finalizers
     spec = job.get("spec") or {}
     if is_job_finished(job):
         return spec.get("ttlSecondsAfterFinished") is not None

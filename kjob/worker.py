@@ -684,7 +684,11 @@ class Worker:
                 work = True
 
         # -- foreground deletion: a job being deleted goes once its pods are gone
-        for job in [j for j in job_uids.values() if is_deleting(j) and FOREGROUND in _finalizers(j)]:
+        # (A job marked for deletion with no finalizer left, which no API server would keep, goes too.)
+        collect = [
+            j for j in job_uids.values() if is_deleting(j) and FOREGROUND in (_finalizers(j) or [FOREGROUND])
+        ]
+        for job in collect:
             owned = store.current("pods", [seen.pod for seen in pods_by_job.get(uid_of(job), [])])
             for pod in owned:
                 if not is_deleting(pod):
