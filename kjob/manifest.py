@@ -904,6 +904,9 @@ def _forbidden(path: str, detail: str) -> str:
     return f"{path}: Forbidden: {detail}"
 
 
+_NEGATIVE = "must be greater than or equal to 0"  # ValidateNonnegativeField's detail
+
+
 class _Raw(str):
     """A value already rendered Go-style (maps, structs)."""
 
@@ -1071,7 +1074,7 @@ def _validate_object_meta(meta: Obj) -> list[str]:
         errs.extend(_invalid("metadata.namespace", namespace, m) for m in _is_dns1123_label(namespace))
     generation = _int(meta, "generation")
     if generation is not None and generation < 0:
-        errs.append(_invalid("metadata.generation", generation, "must be greater than or equal to 0"))
+        errs.append(_invalid("metadata.generation", generation, _NEGATIVE))
     return errs
 
 
@@ -1132,7 +1135,7 @@ def _validate_resources(ctr: Obj, path: str) -> list[str]:
                 errs.append(_invalid(key_path, name, "must be a standard resource for containers"))
             value = parse_quantity(quantity)
             if value is not None and value < 0:
-                errs.append(_invalid(key_path, str(quantity), "must be greater than or equal to 0"))
+                errs.append(_invalid(key_path, str(quantity), _NEGATIVE))
             if group != "requests" or name not in limits:
                 continue
             limit = parse_quantity(limits[name])
@@ -1177,7 +1180,7 @@ def _validate_probes(ctr: Obj, path: str, init: bool) -> list[str]:
         ):
             number = _int(probe, field)
             if number is not None and number < 0:
-                errs.append(_invalid(f"{probe_path}.{field}", number, "must be greater than or equal to 0"))
+                errs.append(_invalid(f"{probe_path}.{field}", number, _NEGATIVE))
         success = _int(probe, "successThreshold")
         if key != "readinessProbe" and success is not None and success != 1:
             errs.append(_invalid(f"{probe_path}.successThreshold", success, "must be 1"))
@@ -1384,7 +1387,6 @@ _MAX_SUCCEEDED_INDEXES = 64 * 1024
 _ACTIONS = ("Count", "FailIndex", "FailJob", "Ignore")
 _OPERATORS = ("In", "NotIn")
 _CONDITION_STATUSES = ("False", "True", "Unknown")
-_NEGATIVE = "must be greater than or equal to 0"
 
 
 def _go_list(values: Iterable[str]) -> str:
@@ -1996,7 +1998,7 @@ def validate_job_status_update(old: Obj, new: Obj) -> list[str]:
     for key in ("active", "succeeded", "failed", "ready", "terminating"):
         value = st.get(key)
         if isinstance(value, int) and value < 0:
-            errs.append(_invalid(f"status.{key}", value, "must be greater than or equal to 0"))
+            errs.append(_invalid(f"status.{key}", value, _NEGATIVE))
     uncounted, seen = _dict(st, "uncountedTerminatedPods"), set()
     for key in ("succeeded", "failed"):
         for i, uid in enumerate(_list(uncounted, key)):
