@@ -1112,6 +1112,7 @@ class Worker:
                 "lastTimestamp": stamp,
                 "eventTime": None,
             },
+            unique=True,
         )
         self.events[key] = event_name
 

@@ -945,3 +945,52 @@ def test_without_orjson_the_worker_encodes_with_json(monkeypatch: pytest.MonkeyP
     store_module.use_fast_encoding()
     assert store_module._encode is store_module._encode_json
     assert store_module._record(_pod("a")).startswith(b'{"format":')
+
+
+def test_a_create_of_a_name_made_unique_is_not_looked_up_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's events: named by their object and a stamp of its own, written without the lookup
+    every other create makes (which still refuses a name that exists)."""
+    store = Store(tmp_path)
+    event = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "p.1", "namespace": "default"}}
+    with store.lock():
+        store.create("events", dict(event))
+    looked: list[str] = []
+    real_load = Store._load
+
+    def load(self: Store, path: str):  # type: ignore[no-untyped-def]
+        looked.append(path)
+        return real_load(self, path)
+
+    monkeypatch.setattr(Store, "_load", load)
+    with store.lock(), pytest.raises(AlreadyExists):
+        store.create("events", dict(event))
+    assert looked
+    looked.clear()
+    with store.lock(), store.cached():
+        store.create("events", {**event, "metadata": {"name": "p.2", "namespace": "default"}}, unique=True)
+    assert looked == []
+    assert [e["metadata"]["name"] for e in Store(tmp_path).list("events")] == ["p.1", "p.2"]
+
+
+def test_uids_are_version_4_distinct_and_never_shared_with_a_forked_child() -> None:
+    from kjob.objects import new_uid
+
+    uids = [new_uid() for _ in range(5000)]
+    assert len(set(uids)) == 5000
+    assert all(u[14] == "4" and u[19] in "89ab" and len(u) == 36 for u in uids)
+    new_uid()  # the pool holds bytes now
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.write(write, "".join(new_uid() for _ in range(50)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = os.read(read, 1 << 16).decode()
+    os.close(read)
+    ours = "".join(new_uid() for _ in range(50))
+    assert {child[i : i + 36] for i in range(0, len(child), 36)}.isdisjoint(
+        {ours[i : i + 36] for i in range(0, len(ours), 36)}
+    )
