@@ -924,6 +924,14 @@ class Worker:
                     state = runtime.RunState(launched=True, launched_at=asked)
             if state.exit is None and state.shim_pid and runtime.shim_alive(state):
                 self.watch_shim(state.shim_pid, state.shared)
+            elif (
+                state.exit is not None
+                and state.exit.get("exitCode")
+                and not state.exit.get("message")
+                and _policy_of(pod, container) == "FallbackToLogsOnError"
+            ):
+                tail = _log_tail(run_log_path(run_dir, container, attempt))
+                state.exit = {**state.exit, "message": tail} if tail else state.exit
             return state
 
         stopping = self.stopping.setdefault(uid_of(pod), set())
@@ -1180,6 +1188,28 @@ def _stored_event_key(ev: Obj) -> tuple[str, ...]:
         str((ev.get("source") or {}).get("component", "")),
         str(inv.get("fieldPath", "")),
     )
+
+
+def _policy_of(pod: Obj, container: str) -> str | None:
+    spec = pod.get("spec") or {}
+    for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
+        if c.get("name") == container:
+            return c.get("terminationMessagePolicy")
+    return None
+
+
+def _log_tail(path: str) -> str:
+    """readLastStringFromContainerLogs: a failed container's termination message under
+    FallbackToLogsOnError is the last 80 lines of its log, and of those at most the last 2,048 bytes.
+    (There is no termination-log file to read first: a container here has no mount of its own.)"""
+    try:
+        with open(path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - 64 * 1024))
+            data = f.read()
+    except OSError:
+        return ""
+    return b"".join(data.splitlines(keepends=True)[-80:])[-2048:].decode("utf-8", "replace")
 
 
 def _finalizers(obj: Obj) -> list[str]:

@@ -715,6 +715,33 @@ def test_a_pod_past_its_active_deadline_fails_its_job(kjob_proc, home: Path) -> 
     assert "DeadlineExceeded" in events and "BackoffLimitExceeded" in events
 
 
+@pytest.mark.parametrize(
+    ("policy", "code"), [("FallbackToLogsOnError", 3), ("File", 3), ("FallbackToLogsOnError", 0)]
+)
+def test_a_failed_containers_message_falls_back_to_its_log_when_asked(
+    kjob_proc, home: Path, policy: str, code: int
+) -> None:
+    """readLastStringFromContainerLogs: under FallbackToLogsOnError a container that fails ends with
+    its log's last 80 lines (2,048 bytes at most) as its message; one that succeeds, or another
+    policy, with none."""
+    script = f"for i in $(seq 1 100); do echo line $i; done; echo oops >&2; exit {code}"
+    text = job_manifest("fb", script, backoffLimit=0).replace(
+        "        image: busybox:1.36\n",
+        f"        image: busybox:1.36\n        terminationMessagePolicy: {policy}\n",
+    )
+    assert kjob_proc("create", "-f", "-", input=text).exit_code == 0
+    done = kjob_proc("wait", f"--for=condition={'failed' if code else 'complete'}", "job/fb", "--timeout=30s")
+    assert done.exit_code == 0, done.stderr
+    pod = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"][0]
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    if policy == "FallbackToLogsOnError" and code:
+        lines = [f"line {i}" for i in range(22, 101)] + ["oops"]
+        assert terminated["message"] == "\n".join(lines) + "\n"
+        assert "Message:  line 22" in kjob_proc("describe", "pods").stdout
+    else:
+        assert "message" not in terminated
+
+
 def test_a_removed_state_directory_takes_its_containers_with_it(kjob_proc, home: Path) -> None:
     """With the directory gone, no command can reach the job's containers any more: they stop as if
     their pods were deleted (SIGTERM, SIGKILL after the grace period), and their launchers end."""
