@@ -68,8 +68,12 @@ def read_sources(paths: list[str], stdin: IO[str] | None) -> list[tuple[str, str
             raise PlainError(f'the path "{path}" does not exist')
         for f in files:
             try:
-                with open(f, encoding="utf-8") as stream:
-                    out.append((f, stream.read()))
+                with open(f, "rb") as stream:
+                    data = stream.read()
+                # kubectl reads a file that starts with a UTF-16 byte order mark as UTF-16 (the
+                # decoder's BOMOverride: what PowerShell writes by default), any other as UTF-8.
+                utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+                out.append((f, data.decode("utf-16" if utf16 else "utf-8")))
             except (OSError, UnicodeDecodeError) as e:
                 raise PlainError(f"error reading {f}: {getattr(e, 'strerror', None) or e}") from e
     return out

@@ -734,3 +734,20 @@ def test_patch_argument_errors_match_kubectl(kjob, args: list[str]) -> None:
     )
     r = kjob("patch", "job", "d", *args)
     assert (r.exit_code, r.stderr) == (1, theirs.stderr)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le-bom", "utf-16-be-bom", "utf-8-sig"])
+def test_a_manifest_with_a_byte_order_mark_is_read_as_kubectl_reads_it(
+    kjob, tmp_path: Path, encoding: str
+) -> None:
+    """BOMOverride: UTF-16 either way round (PowerShell's default), and UTF-8 with a BOM."""
+    text = job_manifest("bom", "true", suspend=True)
+    data = {
+        "utf-16": text.encode("utf-16"),
+        "utf-16-le-bom": b"\xff\xfe" + text.encode("utf-16-le"),
+        "utf-16-be-bom": b"\xfe\xff" + text.encode("utf-16-be"),
+        "utf-8-sig": text.encode("utf-8-sig"),
+    }[encoding]
+    (tmp_path / "job.yaml").write_bytes(data)
+    r = kjob("create", "-f", str(tmp_path / "job.yaml"))
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "job.batch/bom created\n", "")
