@@ -368,7 +368,6 @@ def _count_pods(job: Obj, pods: list[Obj], status: Obj, result: JobSync) -> _Cou
     completions = int(spec.get("completions") or 0)
     has_pfp = bool(spec.get("podFailurePolicy"))
     per_index = spec.get("backoffLimitPerIndex")
-    policy = spec.get("podReplacementPolicy") or ("Failed" if has_pfp else "TerminatingOrFailed")
     uncounted = status.get("uncountedTerminatedPods") or {}
 
     def in_range(text: str | None) -> set[int]:
@@ -414,7 +413,7 @@ def _count_pods(job: Obj, pods: list[Obj], status: Obj, result: JobSync) -> _Cou
             counts.unc_succeeded.append(uid)
             result.strip_finalizers.append(name_of(pod))
             continue
-        deleted_counts = is_deleting(pod) and policy == "TerminatingOrFailed" and not has_pfp
+        deleted_counts = is_deleting(pod) and not _only_replaces_failed(job)
         if phase != "Failed" and not deleted_counts:
             continue
         match = policies.match_pod_failure_policy(job, pod) if has_pfp and phase == "Failed" else None
@@ -561,10 +560,7 @@ def _manage_pods(
                 result.events.append(Event("Normal", "SuccessfulDelete", f"Deleted pod: {name_of(pod)}"))
             return len(active) - len(doomed)
 
-    policy = spec.get("podReplacementPolicy") or (
-        "Failed" if spec.get("podFailurePolicy") else "TerminatingOrFailed"
-    )
-    occupied = len(active) + (len(terminating) if policy == "Failed" else 0)
+    occupied = len(active) + (len(terminating) if _only_replaces_failed(job) else 0)
 
     if len(active) > wanted:
         surplus = sorted(active, key=_deletion_rank)[: len(active) - wanted]
@@ -587,7 +583,7 @@ def _manage_pods(
     plans: list[tuple[int | None, dict[str, str]]] = []
     if indexed:
         busy = {pod_index(p) for p in active} | counts.completed | (counts.failed_indexes or set())
-        if policy == "Failed":
+        if _only_replaces_failed(job):
             busy |= {pod_index(p) for p in terminating}
         for i in range(int(completions or 0)):
             if len(plans) >= missing:
@@ -665,7 +661,10 @@ def _is_pod_failed(job: Obj, pod: Obj) -> bool:
     phase = (pod.get("status") or {}).get("phase")
     if phase == "Failed":
         return True
+    return not _only_replaces_failed(job) and is_deleting(pod) and phase != "Succeeded"
+
+
+def _only_replaces_failed(job: Obj) -> bool:
+    """onlyReplaceFailedPods: podReplacementPolicy Failed, which a podFailurePolicy implies."""
     spec = spec_of(job)
-    if spec.get("podReplacementPolicy") == "Failed" or spec.get("podFailurePolicy") is not None:
-        return False  # onlyReplaceFailedPods
-    return is_deleting(pod) and phase != "Succeeded"
+    return spec.get("podReplacementPolicy") == "Failed" or bool(spec.get("podFailurePolicy"))
