@@ -545,10 +545,7 @@ def _patched_identity(old: Obj, new: Obj, name: str) -> KjobError | None:
         )
     read_at = md.get("resourceVersion")
     if read_at and read_at != old_md.get("resourceVersion"):
-        return Conflict(
-            f'Operation cannot be fulfilled on {JOB_RESOURCE} "{name}": the object has been modified; please '
-            "apply your changes to the latest version and try again"
-        )
+        return Conflict.modified(JOB_RESOURCE, name)
     # An update can never remove or change a deletion, its grace period, or when the object was made.
     kept = ("namespace", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp")
     for key in (*kept, "deletionGracePeriodSeconds"):

@@ -70,6 +70,14 @@ class BadRequest(APIError):
 class Conflict(APIError):
     reason = "Conflict"
 
+    @classmethod
+    def modified(cls, resource: str, name: str) -> Conflict:
+        """The optimistic lock's answer to a write over a version that is no longer the stored one."""
+        return cls(
+            f'Operation cannot be fulfilled on {resource} "{name}": the object has been modified; please '
+            "apply your changes to the latest version and try again"
+        )
+
 
 class Invalid(KjobError):
     """HTTP 422 as kubectl prints it: `The Job "x" is invalid: <cause>` or a `* <cause>` list."""

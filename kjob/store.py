@@ -1127,10 +1127,7 @@ class Store:
             raise NotFound(RESOURCE_OF_KIND[kind], name)
         expected = obj.get("metadata", {}).get("resourceVersion")
         if expected is not None and expected != current.get("metadata", {}).get("resourceVersion"):
-            raise Conflict(
-                f'Operation cannot be fulfilled on {RESOURCE_OF_KIND[kind]} "{name}": the object has been '
-                "modified; please apply your changes to the latest version and try again"
-            )
+            raise Conflict.modified(RESOURCE_OF_KIND[kind], name)
         return self._write(kind, obj, ns, path)
 
     def delete(self, kind: str, namespace: str, name: str) -> bool:
