@@ -14,6 +14,7 @@ from typing import Any
 from kjob.objects import (
     Obj,
     Record,
+    container_named,
     format_time,
     is_deleting,
     meta,
@@ -690,13 +691,7 @@ def _resource_value(pod: Obj, container: Obj, ref: Obj) -> str:
 
     name = ref.get("containerName")
     if name:
-        spec = pod.get("spec") or {}
-        found = [
-            c
-            for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]
-            if c.get("name") == name
-        ]
-        container = found[0] if found else container
+        container = container_named(pod, str(name)) or container
     group, _, res = str(ref.get("resource", "")).partition(".")
     resources = container.get("resources") or {}
     given, limits = resources.get(group) or {}, resources.get("limits") or {}

@@ -310,14 +310,28 @@ def job_needs_worker(job: Mapping[str, Any]) -> bool:
     """Whether the worker has anything to do for this job (else it may exit). Here, not in the
     controller, so that reading commands can ask without importing the controller."""
     if is_deleting(job):
-        # Its pods to delete before it (or, with no finalizer at all, it to delete); a job held only
-        # by finalizers of the user's waits on them.
-        finalizers = meta(job).get("finalizers") or []
-        return not finalizers or FOREGROUND_FINALIZER in finalizers
+        return awaits_collection(job)
     spec = job.get("spec") or {}
     if is_job_finished(job):
         return spec.get("ttlSecondsAfterFinished") is not None
     return not spec.get("suspend") or bool((job.get("status") or {}).get("active"))
+
+
+def awaits_collection(job: Mapping[str, Any]) -> bool:
+    """Whether a job marked for deletion is the worker's to remove: its pods first (foreground
+    deletion), or it alone, with no finalizer left (which no API server would keep). One that only
+    finalizers of the user's hold waits on them."""
+    finalizers = meta(job).get("finalizers") or []
+    return not finalizers or FOREGROUND_FINALIZER in finalizers
+
+
+def container_named(pod: Mapping[str, Any], name: str) -> Obj | None:
+    """A container of the pod's spec, regular or init, by name."""
+    spec = pod.get("spec") or {}
+    for container in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
+        if container.get("name") == name:
+            return container  # type: ignore[no-any-return]
+    return None
 
 
 def pod_is_terminal(pod: Mapping[str, Any]) -> bool:

@@ -19,6 +19,8 @@ from kjob.objects import (
     FOREGROUND_FINALIZER,
     TRACKING_FINALIZER,
     Obj,
+    awaits_collection,
+    container_named,
     controller_ref,
     drop_tracking_finalizer,
     format_time,
@@ -101,20 +103,13 @@ def died_at_work(store: Store) -> bool:
     """Whether the last worker of this state directory went without finishing: killed, or dead of a
     bug, its job's next pod perhaps due in a back-off that nothing now counts down. A worker writes
     its pid into its lock as it starts and empties it as it leaves with nothing left to do, so a pid
-    in a lock that no one holds is one that did not. (A stat, and a lock tried while one is there.)"""
+    in a lock that no one holds is one that did not. (A stat, and a look at the lock while one is
+    there.)"""
     try:
-        fd = os.open(os.path.join(store.root, LOCK_NAME), os.O_RDONLY | os.O_CLOEXEC)
+        named = os.stat(os.path.join(store.root, LOCK_NAME)).st_size > 0
     except OSError:
         return False
-    try:
-        if os.fstat(fd).st_size == 0:
-            return False
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return False  # held: the worker lives
-    finally:
-        os.close(fd)
-    return True
+    return named and not worker_alive(store)
 
 
 def has_work(objects: Iterable[Obj]) -> bool:
@@ -684,11 +679,7 @@ class Worker:
                 work = True
 
         # -- foreground deletion: a job being deleted goes once its pods are gone
-        # (A job marked for deletion with no finalizer left, which no API server would keep, goes too.)
-        collect = [
-            j for j in job_uids.values() if is_deleting(j) and FOREGROUND in (_finalizers(j) or [FOREGROUND])
-        ]
-        for job in collect:
+        for job in [j for j in job_uids.values() if is_deleting(j) and awaits_collection(j)]:
             owned = store.current("pods", [seen.pod for seen in pods_by_job.get(uid_of(job), [])])
             for pod in owned:
                 if not is_deleting(pod):
@@ -928,7 +919,8 @@ class Worker:
                 state.exit is not None
                 and state.exit.get("exitCode")
                 and not state.exit.get("message")
-                and _policy_of(pod, container) == "FallbackToLogsOnError"
+                and (container_named(pod, container) or {}).get("terminationMessagePolicy")
+                == "FallbackToLogsOnError"
             ):
                 tail = _log_tail(run_log_path(run_dir, container, attempt))
                 state.exit = {**state.exit, "message": tail} if tail else state.exit
@@ -1188,14 +1180,6 @@ def _stored_event_key(ev: Obj) -> tuple[str, ...]:
         str((ev.get("source") or {}).get("component", "")),
         str(inv.get("fieldPath", "")),
     )
-
-
-def _policy_of(pod: Obj, container: str) -> str | None:
-    spec = pod.get("spec") or {}
-    for c in [*(spec.get("containers") or []), *(spec.get("initContainers") or [])]:
-        if c.get("name") == container:
-            return c.get("terminationMessagePolicy")
-    return None
 
 
 def _log_tail(path: str) -> str:
