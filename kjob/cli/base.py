@@ -173,6 +173,16 @@ def namespace_option(f: F) -> F:
     )(f)
 
 
+def chunk_size_option(f: F) -> F:
+    """kubectl's paging of long lists: taken, and nothing to do, as kjob reads its store at once."""
+    return click.option(
+        "--chunk-size",
+        type=int,
+        default=500,
+        help="Return large lists in chunks rather than all at once (kjob reads its store at once).",
+    )(f)
+
+
 GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 

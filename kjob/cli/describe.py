@@ -9,6 +9,7 @@ from kjob.cli.base import (
     CONTEXT,
     Failed,
     bool_flag,
+    chunk_size_option,
     ensure_worker,
     err,
     namespace_option,
@@ -30,12 +31,7 @@ from kjob.store import Store
 )
 @bool_flag("--show-events", True, "If true, display events related to the object.", "show_events")
 @click.option("-f", "--filename", "filenames", multiple=True, help="Manifest naming the objects to describe.")
-@click.option(
-    "--chunk-size",
-    type=int,
-    default=500,
-    help="Return large lists in chunks rather than all at once (kjob reads its store at once).",
-)
+@chunk_size_option
 @namespace_option
 def describe_command(
     args: tuple[str, ...],
@@ -101,13 +97,7 @@ def describe_command(
     if errors and len(args) == 2 and all(isinstance(e, NotFound) for e in errors):
         _describe_prefix(store, args[0], args[1], ns, errors, show_events)
         return
-    ensure_worker(store, objects)
-    t = now()
-    out("\n\n".join(_describe(store, o, t, show_events) for o in objects))
-    for e in errors:
-        err(e.message)
-    if errors:
-        raise Failed
+    _print_described(store, objects, errors, show_events)
     if not objects:
         err("No resources found" if all_namespaces else f"No resources found in {ns} namespace.")
 
@@ -119,10 +109,14 @@ def _describe_files(filenames: tuple[str, ...], namespace: str | None, show_even
     store = open_store()
     results = query.run_requests(store, requests, query.Filters())
     objects = [o for r in results for o in r.objects]
+    _print_described(store, objects, [r.error for r in results if r.error is not None], show_events)
+
+
+def _print_described(store: Store, objects: list[Obj], errors: list[KjobError], show_events: bool) -> None:
+    """The objects described, a blank line between them, then the lookups' errors (exit 1)."""
     ensure_worker(store, objects)
     t = now()
     out("\n\n".join(_describe(store, o, t, show_events) for o in objects))
-    errors = [r.error for r in results if r.error is not None]
     for e in errors:
         err(e.message)
     if errors:

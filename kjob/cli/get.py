@@ -13,6 +13,7 @@ from kjob.cli.base import (
     CONTEXT,
     Failed,
     bool_flag,
+    chunk_size_option,
     ensure_worker,
     err,
     help_option,
@@ -93,12 +94,7 @@ MISSING_TYPE = (
     "If true, ignore any errors in templates when a field or map key is missing in the template.",
     "allow_missing",
 )
-@click.option(
-    "--chunk-size",
-    type=int,
-    default=500,
-    help="Return large lists in chunks rather than all at once (kjob reads its store at once).",
-)
+@chunk_size_option
 @bool_flag(
     "--show-managed-fields",
     False,
