@@ -579,13 +579,8 @@ def _set_phase(
 
     # The kubelet's GeneratePodInitializedCondition and GenerateContainersReadyCondition: which
     # containers hold them back is named in the message, as Go prints a []string.
-    sidecars = {
-        str(c.get("name"))
-        for c in (pod.get("spec") or {}).get("initContainers") or []
-        if c.get("restartPolicy") == "Always"
-    }
     incomplete = [
-        cs["name"] for cs in inits if (not cs.get("started") if cs["name"] in sidecars else not ok(cs))
+        cs["name"] for cs in inits if (not cs.get("started") if _is_sidecar(pod, cs["name"]) else not ok(cs))
     ]
     if phase == "Succeeded":
         _set_pod_condition(status, "Initialized", "True", now, "PodCompleted")
@@ -597,7 +592,7 @@ def _set_phase(
     if phase in ("Succeeded", "Failed"):
         _set_terminal_conditions(status, [*inits, *mains], phase, now)
     else:
-        unready = [cs["name"] for cs in inits if cs["name"] in sidecars and not cs.get("ready")]
+        unready = [cs["name"] for cs in inits if _is_sidecar(pod, cs["name"]) and not cs.get("ready")]
         unready += [cs["name"] for cs in mains if not ("running" in cs["state"] and cs.get("ready"))]
         value = "False" if unready or not mains else "True"
         reason = "ContainersNotReady" if value == "False" else None
