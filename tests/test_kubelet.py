@@ -256,6 +256,21 @@ def test_pod_conditions_say_which_containers_hold_them_back() -> None:
     assert initialized["lastTransitionTime"] == format_time(T0 + 2)  # True since then: only its reason moved
 
 
+def test_a_failed_pod_whose_sidecar_still_runs_stays_failed() -> None:
+    """Only a pod failed past its deadline is synced again while a container runs: any other failed
+    pod's phase is settled, and a sidecar still running does not make it Running again."""
+    sidecar = {"name": "side", "image": "x", "command": ["sleep", "60"], "restartPolicy": "Always"}
+    pod, runs = make_pod(initContainers=[sidecar]), Runs()
+    pod["status"] = {
+        "phase": "Failed",
+        "initContainerStatuses": [{"name": "side", "state": {"running": {"startedAt": format_time(T0)}}}],
+        "containerStatuses": [{"name": "c", "state": {"terminated": {"exitCode": 1}}}],
+    }
+    pod["spec"]["nodeName"] = "node-1"
+    result = sync_pod(copy.deepcopy(pod), runs, T0 + 1, "node-1")
+    assert result.status == pod["status"] and (result.launch, result.events) == ([], [])
+
+
 def test_container_without_command_waits_with_create_container_error() -> None:
     pod, runs = make_pod(containers=[{"name": "c", "image": "busybox"}]), Runs()
     result = step(pod, runs, T0)
