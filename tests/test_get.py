@@ -511,6 +511,17 @@ def test_get_formats_match_live_kubectl(
 # ---------------------------------------------------------------- watch, on the real worker
 
 
+def _kjob_process(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    """kjob as a running process (a watch), its output read once it is interrupted."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "kjob", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
 def test_get_watch_prints_a_row_per_change_and_exits_1_on_ctrl_c(home: Path, tmp_path: Path) -> None:
     manifest = tmp_path / "w.yaml"
     manifest.write_text(
@@ -519,13 +530,7 @@ def test_get_watch_prints_a_row_per_change_and_exits_1_on_ctrl_c(home: Path, tmp
         "      restartPolicy: Never\n"
     )
     env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "kjob", "get", "jobs", "-w", "--output-watch-events"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    watch = _kjob_process(env, "get", "jobs", "-w", "--output-watch-events")
     try:
         time.sleep(0.5)
         subprocess.run([sys.executable, "-m", "kjob", "create", "-f", str(manifest)], env=env, check=True)
@@ -554,13 +559,7 @@ def test_get_watch_prints_a_row_per_change_and_exits_1_on_ctrl_c(home: Path, tmp
 def test_get_watch_only_prints_nothing_until_a_change(kjob_proc, home: Path) -> None:
     seed(home, world(time.time()))
     env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "kjob", "get", "jobs", "--watch-only", "-o", "name"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    watch = _kjob_process(env, "get", "jobs", "--watch-only", "-o", "name")
     time.sleep(3.0)  # the watch must have made its first listing (slow on a loaded machine)
     store = Store(home)
     with store.lock():
@@ -720,13 +719,7 @@ def test_get_watch_events_print_as_kubectls_printers_do(home: Path, output: str)
     printer writes it as json.Marshal does: one line, its type first."""
     seed(home, world(time.time()))
     env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
-    watch = subprocess.Popen(
-        [sys.executable, "-m", "kjob", "get", "jobs", "-w", "--output-watch-events", "-o", output],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    watch = _kjob_process(env, "get", "jobs", "-w", "--output-watch-events", "-o", output)
     try:
         time.sleep(1.5)
     finally:
