@@ -505,6 +505,7 @@ def pod_status_list(status: Obj, init: bool) -> list[Obj]:
 # The order the kubelet lists a pod's conditions in; any other type after these.
 _CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
 _CONDITION_RANK = {t: i for i, t in enumerate(_CONDITION_ORDER)}
+_OTHER_RANK = len(_CONDITION_ORDER)
 
 
 def _set_pod_condition(
@@ -515,25 +516,29 @@ def _set_pod_condition(
     conditions, and most of them again as they were. Its lastTransitionTime moves only when its
     status does (the status manager's updateLastTransitionTime)."""
     conditions: list[Obj] = status.get("conditions") or []
-    rank = _CONDITION_RANK.get(ctype, len(_CONDITION_RANK))
-    at = len(conditions)
-    since = format_time(now)
+    rank = _CONDITION_RANK.get(ctype, _OTHER_RANK)
+    at, replace, since = len(conditions), 0, None
     for i, cur in enumerate(conditions):
-        if cur.get("type") == ctype:
+        kind = cur.get("type")
+        if kind == ctype:
             if cur.get("status") == value:
                 if cur.get("reason") == reason and cur.get("message") == message:
                     return
-                since = cur.get("lastTransitionTime") or since
-            at = i
+                since = cur.get("lastTransitionTime")
+            at, replace = i, 1
             break
-        if at == len(conditions) and _CONDITION_RANK.get(str(cur.get("type")), len(_CONDITION_RANK)) > rank:
+        if at > i and _CONDITION_RANK.get(kind, _OTHER_RANK) > rank:
             at = i  # where it goes if it is not there yet
-    cond: Obj = {"type": ctype, "status": value, "lastProbeTime": None, "lastTransitionTime": since}
+    cond: Obj = {
+        "type": ctype,
+        "status": value,
+        "lastProbeTime": None,
+        "lastTransitionTime": since or format_time(now),
+    }
     if reason:
         cond["reason"] = reason
     if message:
         cond["message"] = message
-    replace = at < len(conditions) and conditions[at].get("type") == ctype
     status["conditions"] = [*conditions[:at], cond, *conditions[at + replace :]]
 
 
