@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from kjob.containerlog import LogWriter
 from kjob.objects import Record
-from kjob.store import json_lines, write_all
+from kjob.store import record_lines, write_all
 
 # The kubelet never waits less than this between SIGTERM and SIGKILL.
 MIN_GRACE_PERIOD = 2.0
@@ -191,7 +191,7 @@ def _read_small(path: Path | str) -> bytes | None:
         return None
     try:
         chunks = [os.read(fd, 65536)]
-        while chunks[-1]:
+        while len(chunks[-1]) == 65536:  # a short read is the end: a record is one read
             chunks.append(os.read(fd, 65536))
         return b"".join(chunks)
     except OSError:
@@ -207,7 +207,7 @@ def _read_record(path: str) -> tuple[dict[str, Any] | None, dict[str, Any] | Non
     if data is None:
         return None
     start = end = None
-    for record in json_lines(data):
+    for record in record_lines(data):
         if "exitCode" in record:
             end = record
         else:
