@@ -26,9 +26,10 @@ class _Lru(OrderedDict[Any, Any]):
             self.move_to_end(key)
         return value
 
-    def put(self, key: Any, value: Any) -> None:
+    def put_recent(self, key: Any, value: Any) -> None:
+        """Set a key that get_recent() has just looked up: one it found is the most recent already,
+        and a new one goes last."""
         self[key] = value
-        self.move_to_end(key)
         if len(self) > CACHE_ENTRIES:
             self.popitem(last=False)
 
@@ -49,7 +50,7 @@ class Correlator:
             record = (set(), now)
         messages: set[str] = record[0]
         messages.add(message)
-        self.aggregates.put(group, (messages, now))
+        self.aggregates.put_recent(group, (messages, now))
         if len(messages) < AGGREGATE_MAX_EVENTS:
             return None
         messages.pop()  # the set never grows past the limit
@@ -60,5 +61,5 @@ class Correlator:
         tokens, last = self.buckets.get_recent(source_and_object) or (float(SPAM_BURST), now)
         tokens = min(float(SPAM_BURST), tokens + (now - last) * SPAM_QPS)
         allowed = tokens >= 1.0
-        self.buckets.put(source_and_object, (tokens - 1.0 if allowed else tokens, now))
+        self.buckets.put_recent(source_and_object, (tokens - 1.0 if allowed else tokens, now))
         return allowed

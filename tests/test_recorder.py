@@ -65,3 +65,20 @@ def test_a_job_creating_many_pods_records_what_a_cluster_would(tmp_path: Path) -
     assert combined["message"] == f"{COMBINED}Created pod: p30"
     assert combined["count"] == 16 + 5 + 1  # the five dropped ones, and this one
     assert len(store.list("events")) == 10
+
+
+def test_the_caches_forget_the_least_recently_used_object_first() -> None:
+    """client-go's LRU of 4,096 entries: an object whose bucket was just used keeps it (its burst
+    spent stays spent); the one unused longest starts afresh, with a full burst."""
+    from kjob.recorder import CACHE_ENTRIES
+
+    correlator = Correlator()
+    first, second = (("kubelet", "n", "Pod", "default", name, name, "v1") for name in ("a", "b"))
+    for key in (first, second):
+        for _ in range(SPAM_BURST):
+            assert correlator.allow(key, 10.0)
+    assert not correlator.allow(first, 10.0)  # spent, and now the most recent of the two
+    for i in range(CACHE_ENTRIES - 1):
+        correlator.allow(("kubelet", "n", "Pod", "default", f"o{i}", f"o{i}", "v1"), 10.0)
+    assert not correlator.allow(first, 10.0)  # kept: used after `second`
+    assert correlator.allow(second, 10.0)  # forgotten: a full burst again
