@@ -291,14 +291,16 @@ def sync_job(
 
     # -- start time and suspend bookkeeping
     suspended_cond = find_condition(job, "Suspended")
+    # Recorded after the pods this pass deletes or creates, as syncJob records it after manageJob.
+    suspend_event: Event | None = None
     if suspended:
         if not (suspended_cond and suspended_cond.get("status") == "True"):
             _set_condition(status, make_condition("Suspended", "True", "JobSuspended", "Job suspended", now))
-            result.events.append(Event("Normal", "Suspended", "Job suspended"))
+            suspend_event = Event("Normal", "Suspended", "Job suspended")
     else:
         if suspended_cond and suspended_cond.get("status") == "True":
             _set_condition(status, make_condition("Suspended", "False", "JobResumed", "Job resumed", now))
-            result.events.append(Event("Normal", "Resumed", "Job resumed"))
+            suspend_event = Event("Normal", "Resumed", "Job resumed")
             status["startTime"] = format_time(now)
         status.setdefault("startTime", format_time(now))
 
@@ -345,6 +347,8 @@ def sync_job(
         active_after = _manage_pods(
             job, pods, active, terminating, counted_succeeded, counts, now, result, suffix, backoff_scale
         )
+    if suspend_event is not None:
+        result.events.append(suspend_event)
 
     status["active"] = active_after
     status["ready"] = sum(1 for p in active if is_pod_ready(p)) if finish is None else 0

@@ -276,7 +276,8 @@ def test_resume_flips_condition_and_resets_start_time() -> None:
     result = run(job, [], T0 + 50)
     assert conditions(job) == [("Suspended", "False", "JobResumed")]
     assert job["status"]["startTime"] == format_time(T0 + 50)
-    assert "Resumed" in [e.reason for e in result.events]
+    # After the pods it makes, as syncJob records it once manageJob has run.
+    assert [e.reason for e in result.events] == ["SuccessfulCreate", "Resumed"]
     assert len(result.create) == 1
 
 
@@ -286,6 +287,7 @@ def test_suspending_running_job_deletes_pods_without_counting() -> None:
     job["spec"]["suspend"] = True
     result = run(job, created, T0 + 1)
     assert len(result.delete) == 2 and not any(d.count for d in result.delete)
+    assert [e.reason for e in result.events] == ["SuccessfulDelete", "SuccessfulDelete", "Suspended"]
 
 
 def test_user_deleted_pod_counts_failed_and_is_replaced_after_the_back_off() -> None:
