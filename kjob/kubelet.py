@@ -351,22 +351,24 @@ def _mark_launch(
     """Start a container run, or say why it cannot start."""
     name = cs["name"]
     path = _field_path(init, name)
+    # The kubelet makes sure of the image before every start of a container (EnsureImageExists), and
+    # says so each time: a restarted container shows `Pulled (x3 over 20s)`; one whose config cannot
+    # be made shows it before its `Failed`.
+    pulled = PodEvent(
+        "Normal",
+        "Pulled",
+        f'Container image "{container.get("image", "")}" already present on machine',
+        field_path=path,
+    )
     problem = _cannot_start(pod, container)
     if problem is not None:
         reason, message = problem
         if (cs["state"].get("waiting") or {}).get("reason") != reason:
+            result.events.append(pulled)
             result.events.append(PodEvent("Warning", "Failed", f"Error: {message}", field_path=path))
         cs["state"] = {"waiting": {"reason": reason, "message": message}}
         return
-    if attempt == 0:
-        result.events.append(
-            PodEvent(
-                "Normal",
-                "Pulled",
-                f'Container image "{container.get("image", "")}" already present on machine',
-                field_path=path,
-            )
-        )
+    result.events.append(pulled)
     result.events.append(PodEvent("Normal", "Created", f"Created container: {name}", field_path=path))
     result.events.append(PodEvent("Normal", "Started", f"Started container {name}", field_path=path))
     result.launch.append(Launch(name, attempt, init))

@@ -142,8 +142,10 @@ def test_on_failure_restarts_at_once_then_backs_off() -> None:
     step(pod, runs, T0)
     runs.exited("c", 1, T0 + 1)
     first = step(pod, runs, T0 + 1)
-    # The first restart is immediate.
+    # The first restart is immediate; the image is looked at again for it (EnsureImageExists runs before
+    # every start of a container).
     assert [(launch.container, launch.attempt) for launch in first.launch] == [("c", 1)]
+    assert [e.reason for e in first.events] == ["Pulled", "Created", "Started"]
     cs = pod["status"]["containerStatuses"][0]
     assert cs["restartCount"] == 1
     assert cs["lastState"]["terminated"]["exitCode"] == 1
@@ -285,11 +287,17 @@ def test_missing_secret_is_create_container_config_error() -> None:
     c = {"name": "c", "image": "x", "command": ["true"]}
     c["env"] = [{"name": "T", "valueFrom": {"secretKeyRef": {"name": "creds", "key": "t"}}}]
     pod, runs = make_pod(containers=[c]), Runs()
-    step(pod, runs, T0)
+    result = step(pod, runs, T0)
     assert state_of(pod)["waiting"] == {
         "reason": "CreateContainerConfigError",
         "message": 'secret "creds" not found',
     }
+    # The image is looked at first, then the config fails (startContainer's order); said once.
+    assert [(e.reason, e.message) for e in result.events[1:]] == [
+        ("Pulled", 'Container image "x" already present on machine'),
+        ("Failed", 'Error: secret "creds" not found'),
+    ]
+    assert step(pod, runs, T0 + 1).events == []
 
 
 @pytest.mark.parametrize(
