@@ -8,9 +8,11 @@ import functools
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from kjob import objects
 from kjob.errors import AlreadyExists, Conflict, NotFound, StoreError
 from kjob.objects import SERVER_RESOURCE, Obj, name_of, namespace_of
 
@@ -31,6 +33,9 @@ RESOURCE_OF_KIND = SERVER_RESOURCE
 RESOURCE_VERSION_BLOCK = 1000
 # Events are ephemeral (the API server keeps them an hour): they are not fsynced.
 EPHEMERAL_KINDS = frozenset({"events"})
+# The API server's --event-ttl: an event is gone an hour after it was last written, whether or not
+# the object it is about still exists (events have no owner for the garbage collector to follow).
+EVENT_TTL = 3600
 # Kinds kept as one append-only log a namespace, `<kind>/<namespace>/.log`, a JSON line for each write
 # or delete, instead of a file an object: a pod's events are four objects, made in one pass, and a pod
 # is written two or three times in its first few milliseconds. A file each (a temp file made, renamed
@@ -244,7 +249,6 @@ def _flock(path: str, timeout: float, root: str) -> int:
     Not the filelock package: the same flock, but its import costs 12-25 ms (logging, secrets,
     inspect), a third of a write command's start-up."""
     import fcntl
-    import time
 
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -266,6 +270,22 @@ def _flock(path: str, timeout: float, root: str) -> int:
         except OSError as e:
             os.close(fd)
             raise StoreError(f"cannot lock {root}: {e.strerror or e}") from e
+
+
+def _event_cutoff() -> str:
+    """The lastTimestamp before which an event has expired. Stamps are RFC 3339 in UTC at second
+    precision, so they compare as strings."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(objects.now() - EVENT_TTL))
+
+
+def _event_expired(event: Obj, cutoff: str) -> bool:
+    stamp = event.get("lastTimestamp") or event.get("firstTimestamp")
+    return isinstance(stamp, str) and stamp < cutoff
+
+
+def _unexpired(events: builtins.list[Obj]) -> builtins.list[Obj]:
+    cutoff = _event_cutoff()
+    return [ev for ev in events if not _event_expired(ev, cutoff)]
 
 
 class _Log:
@@ -846,9 +866,16 @@ class Store:
         if log is None:
             return
         dead = log.lines - log.live
+        events = path.startswith(f"{self.root}/events/")
+        if eager and events and not dead:
+            cutoff = _event_cutoff()
+            dead = sum(1 for obj in log.objects.values() if obj is not None and _event_expired(obj, cutoff))
         if not dead or (not eager and dead <= max(LOG_SLACK, log.live)):
             return
         live = {name: obj for name, obj in log.objects.items() if obj is not None}
+        if events:
+            cutoff = _event_cutoff()
+            live = {name: obj for name, obj in live.items() if not _event_expired(obj, cutoff)}
         data = b"".join(_log_record(name, obj) + b"\n" for name, obj in live.items())
         try:
             tmp, st = _write_temp(path, data, os.getpid(), durable=durable)
@@ -863,7 +890,10 @@ class Store:
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:
         if not safe_name(name):
             return None
-        return self._load(self._path(kind, namespace, name))
+        obj = self._load(self._path(kind, namespace, name))
+        if obj is not None and kind == "events" and _event_expired(obj, _event_cutoff()):
+            return None  # gone, as the API server's lease on it has run out
+        return obj
 
     def current(self, kind: str, objs: Iterable[Obj]) -> builtins.list[Obj]:
         """`objs` as they are now: as written since they were read, and without those deleted. In a
@@ -908,7 +938,7 @@ class Store:
             out = self._load_all(self._scan(kind, namespace))
         if self._pending:
             out = self._with_pending(kind, namespace, out)
-        return out
+        return _unexpired(out) if kind == "events" else out
 
     def each(self, kind: str, namespace: str | None = None) -> Iterator[Obj]:
         """list()'s objects one at a time, for a reader that need not hold them all at once: holding

@@ -730,9 +730,9 @@ class Worker:
                 changed = True
 
         if self.removed:
-            # Every pod that lives keeps its events, those left out of this pass too.
+            # Every pod that lives, those left out of this pass too.
             live = [*kept, *(seen for seen in aside if seen.counted)]
-            self._collect_events(job_uids, [*(seen.pod for seen in live), *created])
+            self._forget_events(job_uids, [*(seen.pod for seen in live), *created])
             self.removed = False
         for message in store.corrupt:
             log(message)
@@ -1116,16 +1116,14 @@ class Worker:
         )
         self.events[key] = event_name
 
-    def _collect_events(self, job_uids: dict[str, Obj], pods: list[Obj]) -> None:
-        """Events of objects that no longer exist go with them."""
+    def _forget_events(self, job_uids: dict[str, Obj], pods: list[Obj]) -> None:
+        """What the recorder knows of objects that no longer exist, which have no more events to count.
+        Their events stay, as on a cluster, until their hour is up (the store's EVENT_TTL)."""
         live = set(job_uids) | {
             uid_of(p) for p in pods if self.store.get("pods", namespace_of(p), name_of(p))
         }
-        for key, name in list(self.events.items()):
-            if key[0] not in live:
-                ns = key[1]
-                self.store.delete("events", ns, name)
-                del self.events[key]
+        for key in [k for k in self.events if k[0] not in live]:
+            del self.events[key]
         for key in [k for k in self.dropped if k[0] not in live]:
             del self.dropped[key]
 
@@ -1164,7 +1162,7 @@ def _event_key(
     uid: str, namespace: str, etype: str, reason: str, message: str, component: str, field_path: str
 ) -> tuple[str, ...]:
     """What makes an event the same event again (its count goes up): about what, of what kind, why,
-    saying what, from where. The involved uid comes first: _collect_events() goes by it."""
+    saying what, from where. The involved uid comes first: _forget_events() goes by it."""
     return (uid, namespace, etype, reason, message, component, field_path)
 
 

@@ -501,6 +501,23 @@ def test_events_listed_with_kubectl_columns(k: Cluster) -> None:
     assert any(re.search(r"job/evented +Job completed$", line) for line in out)
 
 
+def test_a_deleted_jobs_events_stay_as_on_a_cluster(k: Cluster) -> None:
+    """Events have no owner for the garbage collector: deleting their job and its pods leaves them, to
+    go an hour after they were last written (the API server's --event-ttl)."""
+    k.create(job("evgone", SUCCEED))
+    k.wait("evgone", "complete")
+    pod = k.pods("evgone")[0]["metadata"]["name"]
+    before = k.kjob("get", "events", "-o", "name").stdout.split()
+    assert len(before) >= 6
+    k.kjob("delete", "job", "evgone")
+    wait_until(lambda: "No resources found" in k.kjob("get", "pods").stderr)
+    k.kjob("get", "jobs")  # a read after the worker's last pass, which took the pod away
+    out = k.kjob("get", "events").stdout
+    assert re.search(r"job/evgone +Job completed$", out, re.M)
+    assert re.search(rf"pod/{pod} +Started container c$", out, re.M)
+    assert set(before) <= set(k.kjob("get", "events", "-o", "name").stdout.split())
+
+
 def test_sidecar_starts_first_and_stops_after_the_main_container(k: Cluster, tmp_path: Path) -> None:
     pod = f"""\
     initContainers:

@@ -3,6 +3,7 @@ and object, then one every five minutes (client-go tools/record/events_cache.go)
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from kjob.recorder import AGGREGATE_INTERVAL, COMBINED, SPAM_BURST, Correlator
@@ -51,8 +52,9 @@ def test_a_job_creating_many_pods_records_what_a_cluster_would(tmp_path: Path) -
                 job, "Normal", "SuccessfulCreate", f"Created pod: p{i}", "job-controller", now
             )
 
+    start = time.time()  # an event stamped over an hour ago has expired (the store's EVENT_TTL)
     for i in range(30):
-        record(i, 1000.0)
+        record(i, start)
     events = sorted(store.list("events"), key=lambda e: e["metadata"]["name"])
     assert [e["message"] for e in events[:9]] == [f"Created pod: p{i}" for i in range(9)]
     assert all(e["count"] == 1 for e in events[:9])
@@ -60,7 +62,7 @@ def test_a_job_creating_many_pods_records_what_a_cluster_would(tmp_path: Path) -
     combined = events[9]
     assert combined["message"] == f"{COMBINED}Created pod: p24"  # the 25th event, the last let through
     assert combined["count"] == 16
-    record(30, 1000.0 + 301)
+    record(30, start + 301)
     combined = store.must_get("events", "default", combined["metadata"]["name"])
     assert combined["message"] == f"{COMBINED}Created pod: p30"
     assert combined["count"] == 16 + 5 + 1  # the five dropped ones, and this one

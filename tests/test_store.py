@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kjob.errors import AlreadyExists, Conflict, NotFound, StoreError
-from kjob.store import FSYNC_EACH, RESOURCE_VERSION_BLOCK, STORE_FORMAT, Store, default_home
+from kjob.store import EVENT_TTL, FSYNC_EACH, RESOURCE_VERSION_BLOCK, STORE_FORMAT, Store, default_home
 
 
 def job(name: str, ns: str = "default") -> dict:
@@ -818,6 +818,29 @@ def test_events_live_in_one_log_a_namespace_read_by_any_process(tmp_path: Path) 
     assert int(reader.must_get("events", "default", "d")["metadata"]["resourceVersion"]) > int(
         reader.must_get("events", "default", "a")["metadata"]["resourceVersion"]
     )
+
+
+def test_an_event_is_gone_an_hour_after_it_was_last_written(tmp_path: Path) -> None:
+    """The API server's --event-ttl: past it, an event is neither listed nor found, a repeat that
+    rewrote it keeps it, and the worker's rewrite of the log as it exits leaves it out."""
+    from kjob.objects import format_time, now
+
+    stale, fresh = format_time(now() - EVENT_TTL - 5), format_time(now() - EVENT_TTL + 60)
+    worker = _worker_store(tmp_path)
+    with worker.lock(), worker.cached():
+        worker.create("events", _event("old", firstTimestamp=stale, lastTimestamp=stale))
+        worker.create("events", _event("repeated", firstTimestamp=stale, lastTimestamp=fresh))
+        worker.create("events", _event("unstamped"))
+    for store in (worker, Store(tmp_path)):
+        assert _event_names(store) == ["repeated", "unstamped"]
+        assert store.get("events", "default", "old") is None
+        assert store.get("events", "default", "repeated") is not None
+    log = tmp_path / "events" / "default" / ".log"
+    assert b'"old"' in log.read_bytes()
+    with worker.lock():
+        worker.compact_logs()
+    assert b'"old"' not in log.read_bytes() and b'"repeated"' in log.read_bytes()
+    assert _event_names(Store(tmp_path)) == ["repeated", "unstamped"]
 
 
 def test_an_event_file_from_before_the_logs_is_read_and_replaced_by_the_log(tmp_path: Path) -> None:
