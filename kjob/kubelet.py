@@ -521,7 +521,7 @@ def _set_pod_condition(
     rank = _CONDITION_RANK.get(ctype, _OTHER_RANK)
     at, replace, since = len(conditions), 0, None
     for i, cur in enumerate(conditions):
-        kind = cur.get("type")
+        kind = cur.get("type", "")
         if kind == ctype:
             if cur.get("status") == value:
                 if cur.get("reason") == reason and cur.get("message") == message:
