@@ -744,8 +744,47 @@ def test_get_watch_events_print_as_kubectls_printers_do(home: Path, output: str)
 
 
 @pytest.mark.parametrize(
+    "extra", [[], ["--output-watch-events"], ["-o", "custom-columns=N:.metadata.name,C:.kind"]]
+)
+def test_a_watch_prints_its_first_listing_as_one_table(kjob, home: Path, extra: list[str]) -> None:
+    """kubectl prints the objects a watch starts with, then flushes its tab writer once: they share
+    one table's widths (a name longer than those before it does not shift its own row alone)."""
+    seed(home, world(float(int(time.time()))))
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    watch = _kjob_process(env, "get", "jobs", "-w", *extra)
+    try:
+        time.sleep(2.0)
+    finally:
+        watch.send_signal(signal.SIGINT)
+        stdout, _ = watch.communicate(timeout=10)
+    if not extra or extra[0] == "-o":
+        assert stdout == kjob("get", "jobs", *extra).stdout  # nothing changes: the same table
+    lines = stdout.splitlines()
+    assert len(lines) > 3 and len({len(n) for n in re.findall(r"job-\w+", stdout)}) > 1
+    starts = {tuple(m.start() for m in re.finditer(r"(?<=  )\S", line)) for line in lines}
+    assert len(starts) == 1, stdout
+
+
+@pytest.mark.parametrize(
     "resource", ["jobs", "job", "jobs.batch", "job.batch", "jobs.v1.batch", "job.v1.batch"]
 )
 def test_every_spelling_kubectl_takes_for_jobs_names_them(kjob, home: Path, resource: str) -> None:
     seed(home, world(float(int(time.time()))))
     assert kjob("get", f"{resource}/job-a", "-o", "name").stdout == "job.batch/job-a\n"
+
+
+@pytest.mark.parametrize(("resource", "prefix"), [("pods.v1.", "pod/"), ("pod.v1.", "pod/")])
+def test_the_core_groups_fully_qualified_spelling_names_pods(
+    kjob, home: Path, resource: str, prefix: str
+) -> None:
+    """resource.version.group with the core group, which is "": `pods.v1.` (kubectl reads `pods.v1`,
+    one dot, as the group v1 and refuses it)."""
+    seed(home, world(float(int(time.time()))))
+    names = kjob("get", resource, "-o", "name").stdout.split()
+    assert names and all(n.startswith(prefix) for n in names)
+    assert names == kjob("get", resource.partition(".")[0], "-o", "name").stdout.split()
+    r = kjob("get", resource.rstrip("."))
+    assert (r.exit_code, r.stderr) == (
+        1,
+        f'error: the server doesn\'t have a resource type "{resource.rstrip(".")}"\n',
+    )

@@ -327,6 +327,21 @@ def _server_table() -> Obj:
     return {"apiVersion": "meta.k8s.io/v1", "kind": "Table", "metadata": {"resourceVersion": ""}}
 
 
+def _watch_document(
+    fmt: printers.OutputFormat, event: str, obj: Obj, with_events: bool, allow_missing: bool, after: bool
+) -> str:
+    """One object of a watch in a format that is not a table: `after` another one already printed."""
+    if with_events and fmt.kind == "json":
+        # The JSON printer writes a watch event as json.Marshal does: one line, type first.
+        from kjob.jsonpath import go_json
+
+        return f'{{"type":{go_json(event)},"object":{go_json(obj)}}}\n'
+    # The name printer unwraps a watch event: kind/name alone.
+    doc = {"object": obj, "type": event} if with_events and fmt.kind != "name" else obj
+    text = printers.print_generic(fmt, doc, allow_missing)
+    return "---\n" + text if fmt.kind == "yaml" and after else text
+
+
 def _watch(
     store: Store,
     requests: list[query.Request],
@@ -354,46 +369,38 @@ def _watch(
     widths: list[int] = []
     state = {"headers": no_headers, "printed": 0}
 
-    def show(event: str, obj: Obj) -> None:
+    def show(event: str, objs: list[Obj]) -> None:
+        """Print objects as one write: the listing a watch starts with shares one table's widths, as
+        kubectl prints it all before it flushes its tab writer once; each change after it is a row."""
         if fmt.human:
             headers, rows = printers.get_table(
                 kind,
-                [obj],
+                objs,
                 now(),
                 wide=fmt.kind == "wide",
                 with_namespace=all_namespaces,
                 label_columns=label_columns,
                 show_labels=show_labels,
-                event_types=[event] if with_events else None,
+                event_types=[event] * len(objs) if with_events else None,
             )
             lines_headers = None if state["headers"] else headers
             state["headers"] = True
             out(printers.format_table(lines_headers, rows, widths))
         elif fmt.kind == "custom-columns":
-            doc = {"type": event, "object": obj} if with_events else obj
-            out(printers.custom_columns(fmt.columns, [doc], bool(state["headers"]), widths))
+            docs = [{"type": event, "object": obj} for obj in objs] if with_events else objs
+            out(printers.custom_columns(fmt.columns, docs, bool(state["headers"]), widths))
             state["headers"] = True
-        elif with_events and fmt.kind == "json":
-            # The JSON printer writes a watch event as json.Marshal does: one line, type first.
-            from kjob.jsonpath import go_json
-
-            out(f'{{"type":{go_json(event)},"object":{go_json(obj)}}}\n')
         else:
-            # The name printer unwraps a watch event: kind/name alone.
-            doc = {"object": obj, "type": event} if with_events and fmt.kind != "name" else obj
-            text = printers.print_generic(fmt, doc, allow_missing)
-            if fmt.kind == "yaml" and state["printed"]:
-                text = "---\n" + text
-            out(text)
-        state["printed"] += 1
+            for obj in objs:
+                out(_watch_document(fmt, event, obj, with_events, allow_missing, bool(state["printed"])))
+                state["printed"] += 1
         sys.stdout.flush()
 
     try:
-        if not watch_only:
-            for obj in start:
-                show("ADDED", obj)
+        if not watch_only and start:
+            show("ADDED", start)
         for event, obj in query.watch(store, requests, filters, start):
-            show(event, obj)
+            show(event, [obj])
     except KeyboardInterrupt:
         # kubectl's interrupt handler ends a watch with exit 1 and says nothing.
         raise Failed from None
