@@ -31,9 +31,13 @@ RESOURCE_ALIASES = {
     "pods": "pods",
     "pod": "pods",
     "po": "pods",
+    "pods.v1.": "pods",  # resource.version.group, the group being the core one: ""
+    "pod.v1.": "pods",
     "events": "events",
     "event": "events",
     "ev": "events",
+    "events.v1.": "events",
+    "event.v1.": "events",
 }
 
 JOB_NAME_LABEL = "batch.kubernetes.io/job-name"
