@@ -1633,18 +1633,10 @@ def _sort_less(a: Any, b: Any) -> bool:
 
 
 def _go_sort(items: list[Any], less: Callable[[Any, Any], bool]) -> list[Any]:
-    """Go's sort.Sort: an insertion sort up to 12 elements (so equal keys keep their order and
-    objects missing the field, which are all 'less' than each other, come out reversed)."""
-    out = list(items)
-    if len(out) > 12:
-        # pdqsort is not reproduced; a stable sort agrees with it whenever keys are distinct.
-        return sorted(out, key=cmp_to_key(lambda x, y: -1 if less(x, y) else (1 if less(y, x) else 0)))
-    for i in range(1, len(out)):
-        j = i
-        while j > 0 and less(out[j], out[j - 1]):
-            out[j], out[j - 1] = out[j - 1], out[j]
-            j -= 1
-    return out
+    """Go's sort.Sort, whose order of rows with equal keys kubectl prints (see kjob.gosort)."""
+    from kjob.gosort import go_sort
+
+    return go_sort(items, less)
 
 
 def _klog_fatal(message: str) -> str:
