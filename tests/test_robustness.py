@@ -125,7 +125,8 @@ def test_worker_killed_again_and_again_changes_no_outcome(
     monkeypatch.setenv("KJOB_BACKOFF_SCALE", "0.01")
     # Every index fails once, then succeeds: whatever happens to the worker, 8 failed and 8 succeeded.
     marker = f"{tmp_path}/seen-$JOB_COMPLETION_INDEX"
-    script = f"sleep 0.1; if [ -e {marker} ]; then exit 0; fi; touch {marker}; exit 1"
+    # Each run lasts long enough that the job spans several kills (16 runs of 0.5 s in 3 slots: ~3 s).
+    script = f"sleep 0.5; if [ -e {marker} ]; then exit 0; fi; touch {marker}; exit 1"
     kjob_proc(
         "create",
         "-f",
