@@ -12,6 +12,7 @@ from kjob import worker
 from kjob.errors import AlreadyExists, BadRequest, KjobError, NotFound, PlainError, UsageError
 from kjob.objects import (
     JOB_RESOURCE,
+    POD_RESOURCE,
     SERVER_RESOURCE,
     Obj,
     Record,
@@ -427,8 +428,9 @@ def parse_patch(text: str) -> Any:
         raise PlainError(f'unable to parse "{text}": {str(e).splitlines()[0]}') from e
 
 
-def patch_job(
+def patch_object(
     store: Store,
+    kind: str,
     namespace: str,
     name: str,
     text: str,
@@ -436,10 +438,10 @@ def patch_job(
     subresource: str = "",
     dry_run: str = DRY_RUN_NONE,
 ) -> Outcome:
-    """Apply a patch to a job as the API server would: status ignored, immutable fields refused;
-    through the status subresource, only status (and labels and annotations) change. A client dry
-    run patches the job as read, with none of the server's checks; a server dry run checks it all
-    and writes nothing."""
+    """Apply a patch to a job or a pod as the API server would: status ignored, immutable fields
+    refused; through the status subresource, only status (and labels and annotations) change. A
+    client dry run patches the object as read, with none of the server's checks; a server dry run
+    checks it all and writes nothing."""
     import copy
 
     from kjob import manifest, patches
@@ -447,52 +449,66 @@ def patch_job(
     if patch_type not in PATCH_TYPES:
         raise PlainError(f'--type must be one of [json merge strategic], not "{patch_type}"')
     patch = parse_patch(text)
+    resource, shown = (JOB_RESOURCE, "job.batch") if kind == "jobs" else (POD_RESOURCE, "pod")
     with store.lock():
-        old = store.get("jobs", namespace, name)
+        old = store.get(kind, namespace, name)
         if old is None:
-            return Outcome(error=NotFound(JOB_RESOURCE, name))
+            return Outcome(error=NotFound(resource, name))
         new = patches.apply_patch(old, patch, patch_type)
         if not isinstance(new, dict):
             raise PlainError("the patch must result in an object")
         suffix = dry_run_suffix(dry_run)
         if dry_run == DRY_RUN_CLIENT:
             done = "patched" if new != old else "patched (no change)"
-            return Outcome(line=f"job.batch/{name} {done}{suffix}", obj=new)
+            return Outcome(line=f"{shown}/{name} {done}{suffix}", obj=new)
         if subresource == "status":
-            # The status strategy keeps the spec; labels and annotations may change alongside.
+            # The status strategy keeps the spec; labels and annotations may change alongside (and a
+            # pod's owners stay: the pods/status endpoint may not touch them).
             new["spec"] = copy.deepcopy(old.get("spec") or {})
+            if kind == "pods" and isinstance(new.get("metadata"), dict):
+                owners = (old.get("metadata") or {}).get("ownerReferences")
+                new["metadata"].pop("ownerReferences", None)
+                if owners is not None:
+                    new["metadata"]["ownerReferences"] = copy.deepcopy(owners)
         elif subresource:
             raise PlainError(f'invalid subresource value: "{subresource}". Must be one of [status scale]')
         else:
             # status has its own subresource; identity fields are the server's.
             new["status"] = copy.deepcopy(old.get("status") or {})
-        error = _patched_identity(old, new, name)
+        error = _patched_identity(old, new, name, resource)
         if error is not None:
             return Outcome(error=error)
         new_meta = new["metadata"]
-        try:
-            manifest.check_fields(new, name, verb="patching")
-        except BadRequest as e:
-            return Outcome(error=BadRequest(e.text))
-        manifest.default_job_update(new)
+        if kind == "jobs":
+            try:
+                manifest.check_fields(new, name, verb="patching")
+            except BadRequest as e:
+                return Outcome(error=BadRequest(e.text))
+            manifest.default_job_update(new)
         causes = manifest.validate_meta_update(old, new)
-        if subresource == "status":
+        if kind == "pods":
+            update = manifest.validate_pod_status_update if subresource else manifest.validate_pod_update
+            causes += update(old, new)
+        elif subresource == "status":
             causes += manifest.validate_job_status_update(old, new)
         else:
             causes += manifest.validate_job_update(old, new) + manifest.validate_job(new)
         if causes:
             from kjob.errors import Invalid
 
-            return Outcome(error=Invalid("Job", name, list(dict.fromkeys(causes))))
+            return Outcome(error=Invalid(str(old.get("kind")), name, list(dict.fromkeys(causes))))
         if new == old:
-            return Outcome(line=f"job.batch/{name} patched (no change){suffix}", obj=old)
-        if new.get("spec") != old.get("spec"):
+            return Outcome(line=f"{shown}/{name} patched (no change){suffix}", obj=old)
+        if kind == "jobs" and new.get("spec") != old.get("spec"):
             new_meta["generation"] = int(new_meta.get("generation") or 1) + 1
         if dry_run == DRY_RUN_SERVER:
-            return Outcome(line=f"job.batch/{name} patched{suffix}", obj=new)
-        store_update(store, new)
+            return Outcome(line=f"{shown}/{name} patched{suffix}", obj=new)
+        if kind == "jobs":
+            store_update(store, new)
+        else:
+            store.update("pods", new)
     worker.ensure_running(store)
-    return Outcome(line=f"job.batch/{name} patched", obj=new)
+    return Outcome(line=f"{shown}/{name} patched", obj=new)
 
 
 def store_update(store: Store, job: Obj) -> None:
@@ -506,7 +522,7 @@ def store_update(store: Store, job: Obj) -> None:
         store.update("jobs", job)
 
 
-def _patched_identity(old: Obj, new: Obj, name: str) -> KjobError | None:
+def _patched_identity(old: Obj, new: Obj, name: str, resource: str = JOB_RESOURCE) -> KjobError | None:
     """What the API server makes of the identity a patch leaves: the object must still be this Job
     (its decoding into one), under the name and namespace of the request (the handlers' checkName),
     at the version the patch may name (the optimistic lock). What a patch leaves out is the stored
@@ -545,7 +561,7 @@ def _patched_identity(old: Obj, new: Obj, name: str) -> KjobError | None:
         )
     read_at = md.get("resourceVersion")
     if read_at and read_at != old_md.get("resourceVersion"):
-        return Conflict.modified(JOB_RESOURCE, name)
+        return Conflict.modified(resource, name)
     # An update can never remove or change a deletion, its grace period, or when the object was made.
     kept = ("namespace", "resourceVersion", "creationTimestamp", "generation", "deletionTimestamp")
     for key in (*kept, "deletionGracePeriodSeconds"):

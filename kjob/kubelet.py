@@ -218,6 +218,14 @@ def sync_pod(
         # Failed at once, its containers still stopping (ShouldEvict in generateAPIPodStatus).
         status.update(phase="Failed", reason=DEADLINE_REASON, message=DEADLINE_MESSAGE)
         _set_terminal_conditions(status, [*init_status, *main_status], "Failed", now)
+    conditions = status.get("conditions") or ()
+    if any(c.get("type") not in _CONDITION_RANK for c in conditions) and status != pod.get("status"):
+        # mergePodStatus: the conditions others set (a user's, through the status subresource) go
+        # first, as they were, then the kubelet's; only a status the kubelet changed is sent.
+        status["conditions"] = [
+            *(c for c in conditions if c.get("type") not in _CONDITION_RANK),
+            *(c for c in conditions if c.get("type") in _CONDITION_RANK),
+        ]
     return result
 
 

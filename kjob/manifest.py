@@ -1966,6 +1966,105 @@ def _go_time(value: Any) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S +0000 UTC", time.gmtime(seconds))
 
 
+POD_UPDATE_FORBIDDEN = (
+    "pod updates may not change fields other than `spec.containers[*].image`,"
+    "`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to "
+    "existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was "
+    "previously negative)"
+)
+# The pod conditions ValidatePodStatusUpdate takes as they are; any other type must be a qualified name.
+_SYSTEM_POD_CONDITIONS = ("PodScheduled", "Ready", "Initialized")
+
+
+def _pod_meta_errors(new: Obj) -> list[str]:
+    meta = _dict(new, "metadata")
+    errs = _validate_labels(meta.get("labels"), "metadata.labels")
+    errs.extend(_validate_annotations(meta.get("annotations"), "metadata.annotations"))
+    errs.extend(_validate_finalizers(_list(meta, "finalizers")))
+    return errs
+
+
+def validate_pod_update(old: Obj, new: Obj) -> list[str]:
+    """ValidatePodUpdate: metadata as for any object, and of the spec only what a running pod may
+    change: its images, a shorter activeDeadlineSeconds, added tolerations, and a negative
+    terminationGracePeriodSeconds set to 1. (The server's message goes on with a diff of the two
+    specs, cmp.Diff's rendering of Go structs; kjob says which fields differ instead.)"""
+    import copy
+
+    errs = _pod_meta_errors(new)
+    spec, old_spec = _dict(new, "spec"), _dict(old, "spec")
+    for key in ("containers", "initContainers"):
+        containers, before = _list(spec, key), _list(old_spec, key)
+        if len(containers) != len(before):
+            return [*errs, _forbidden(f"spec.{key}", "pod updates may not add or remove containers")]
+        for i, ctr in enumerate(containers):
+            image = _str(ctr, "image") if isinstance(ctr, dict) else ""
+            if not image:
+                errs.append(_required(f"spec.{key}[{i}].image"))
+            elif image.strip() != image:
+                errs.append(
+                    _invalid(f"spec.{key}[{i}].image", image, "must not have leading or trailing whitespace")
+                )
+    deadline, old_deadline = spec.get("activeDeadlineSeconds"), old_spec.get("activeDeadlineSeconds")
+    path = "spec.activeDeadlineSeconds"
+    if deadline is not None:
+        if not isinstance(deadline, int) or isinstance(deadline, bool) or not 0 <= deadline <= 2**31 - 1:
+            return [*errs, _invalid(path, deadline, "must be between 0 and 2147483647, inclusive")]
+        if isinstance(old_deadline, int) and old_deadline < deadline:
+            return [*errs, _invalid(path, deadline, "must be less than or equal to previous value")]
+    elif old_deadline is not None:
+        errs.append(_invalid(path, None, "must not update from a positive integer to nil value"))
+    tolerations, old_tolerations = _list(spec, "tolerations"), _list(old_spec, "tolerations")
+    for kept in old_tolerations:
+        # Only added to: each one there before must still be, though its tolerationSeconds may change.
+        if not any(_but_seconds(t) == _but_seconds(kept) for t in tolerations):
+            return [
+                *errs,
+                _forbidden(
+                    "spec.tolerations", "existing toleration can not be modified except its tolerationSeconds"
+                ),
+            ]
+    munged = copy.deepcopy(spec)
+    for key in ("containers", "initContainers"):
+        for ctr, before in zip(_list(munged, key), _list(old_spec, key), strict=True):
+            if isinstance(ctr, dict) and isinstance(before, dict):
+                ctr["image"] = before.get("image")
+    for key in ("activeDeadlineSeconds", "tolerations"):
+        munged.pop(key, None)
+        if key in old_spec:
+            munged[key] = old_spec[key]
+    grace, old_grace = (
+        munged.get("terminationGracePeriodSeconds"),
+        old_spec.get("terminationGracePeriodSeconds"),
+    )
+    if isinstance(old_grace, int) and old_grace < 0 and grace == 1:
+        munged["terminationGracePeriodSeconds"] = old_grace
+    if _semantic(munged) != _semantic(old_spec):
+        changed = sorted(
+            k for k in {*munged, *old_spec} if _semantic(munged.get(k)) != _semantic(old_spec.get(k))
+        )
+        errs.append(_forbidden("spec", f"{POD_UPDATE_FORBIDDEN}\n  changed: spec.{', spec.'.join(changed)}"))
+    return errs
+
+
+def _but_seconds(toleration: Any) -> Any:
+    if not isinstance(toleration, dict):
+        return toleration
+    return _semantic({k: v for k, v in toleration.items() if k != "tolerationSeconds"})
+
+
+def validate_pod_status_update(old: Obj, new: Obj) -> list[str]:
+    """ValidatePodStatusUpdate, as far as a user's patch goes: metadata, and the conditions, whose
+    type is a qualified name unless it is one of the system's (the Job docs' ConfigIssue, say)."""
+    errs = _pod_meta_errors(new)
+    for i, cond in enumerate(_list(_dict(new, "status"), "conditions")):
+        ctype = _str(cond, "type") if isinstance(cond, dict) else ""
+        if ctype not in _SYSTEM_POD_CONDITIONS:
+            # The server's own path: `Type`, as the Go field is named there.
+            errs.extend(_invalid(f"status.conditions[{i}].Type", ctype, m) for m in _is_qualified_name(ctype))
+    return errs
+
+
 def validate_job_status_update(old: Obj, new: Obj) -> list[str]:
     """ValidateJobStatusUpdate with the options a 1.32 server sets (JobManagedBy, beta and on): the
     counts non-negative, and the rules of a Job's life (no finished job with active pods, no Complete

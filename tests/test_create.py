@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import job_manifest, write_manifest
 
-from kjob import apply
+from kjob import apply, manifest
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "create_job"
 
@@ -719,6 +719,112 @@ def test_patch_from_a_file_with_an_output_format(kjob, tmp_path: Path) -> None:
     r = kjob("patch", "job", "d", "--patch-file", str(tmp_path / "p.yaml"), "-o", "name")
     assert (r.exit_code, r.stdout) == (0, "job.batch/d\n")
     assert kjob("get", "job", "d", "-o", "jsonpath={.spec.parallelism}").stdout == "2"
+
+
+def _finished_pod(home: Path, **spec: object) -> dict:
+    """A pod of no job, Succeeded: the worker has nothing to do with it."""
+    from kjob.store import Store
+
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "lone", "namespace": "default", "uid": "u-lone", "labels": {"app": "x"}},
+        "spec": {
+            "containers": [{"name": "c", "image": "busybox", "command": ["true"]}],
+            "restartPolicy": "Never",
+            "activeDeadlineSeconds": 60,
+            **spec,
+        },
+        "status": {"phase": "Succeeded", "conditions": [{"type": "Ready", "status": "False"}]},
+    }
+    store = Store(home)
+    with store.lock():
+        return store.create("pods", pod)
+
+
+def test_a_pods_status_takes_a_condition_of_the_users_through_the_status_subresource(
+    kjob, home: Path
+) -> None:
+    """The Job docs' pod-failure-policy task gives a pod a ConfigIssue condition this way, for an
+    onPodConditions rule; the spec stays whatever the patch says of it."""
+    _finished_pod(home)
+    patch = (
+        '{"status":{"conditions":[{"type":"ConfigIssue","status":"True"}]},"spec":{"restartPolicy":"Always"}}'
+    )
+    r = kjob("patch", "pod", "lone", "--subresource=status", "-p", patch)
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "pod/lone patched\n", "")
+    pod = json.loads(kjob("get", "pod", "lone", "-o", "json").stdout)
+    assert [(c["type"], c["status"]) for c in pod["status"]["conditions"]] == [
+        ("Ready", "False"),
+        ("ConfigIssue", "True"),
+    ]
+    assert pod["spec"]["restartPolicy"] == "Never"
+    r = kjob(
+        "patch",
+        "pod",
+        "lone",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"conditions":[{"type":"bad type","status":"True"}]}}',
+    )
+    assert (r.exit_code, r.stderr.splitlines()[0]) == (
+        1,
+        'The Pod "lone" is invalid: status.conditions[0].Type: Invalid value: "bad type": name part must '
+        "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric "
+        "character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is "
+        "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    )
+
+
+@pytest.mark.parametrize(
+    ("patch", "stderr"),
+    [
+        ('{"metadata":{"labels":{"tier":"web"}},"status":{"phase":"Failed"}}', ""),
+        ('{"spec":{"containers":[{"name":"c","image":"busybox:2"}],"activeDeadlineSeconds":30}}', ""),
+        (
+            '{"spec":{"restartPolicy":"Always"}}',
+            f'The Pod "lone" is invalid: spec: Forbidden: {manifest.POD_UPDATE_FORBIDDEN}\n'
+            "  changed: spec.restartPolicy\n",
+        ),
+        (
+            '{"spec":{"activeDeadlineSeconds":90}}',
+            'The Pod "lone" is invalid: spec.activeDeadlineSeconds: Invalid value: 90: must be less than or '
+            "equal to previous value\n",
+        ),
+        (
+            '{"spec":{"containers":[{"name":"d","image":"busybox"}]}}',
+            'The Pod "lone" is invalid: spec.containers: Forbidden: pod updates may not add or remove containers\n',
+        ),
+    ],
+)
+def test_a_pod_patch_changes_what_a_running_pod_may_change_and_nothing_else(
+    kjob, home: Path, patch: str, stderr: str
+) -> None:
+    """ValidatePodUpdate: labels and annotations, the images, a shorter deadline; the status is the
+    kubelet's (only the status subresource writes it)."""
+    _finished_pod(home)
+    before = json.loads(kjob("get", "pod", "lone", "-o", "json").stdout)
+    r = kjob(
+        "patch",
+        "pod",
+        "lone",
+        "--type=merge" if "containers" not in patch else "--type=strategic",
+        "-p",
+        patch,
+    )
+    assert (r.exit_code, r.stderr) == ((1, stderr) if stderr else (0, ""))
+    after = json.loads(kjob("get", "pod", "lone", "-o", "json").stdout)
+    assert after["status"] == before["status"]
+    if stderr:
+        assert after == before
+    elif "labels" in patch:
+        assert after["metadata"]["labels"] == {"app": "x", "tier": "web"}
+    else:
+        assert (after["spec"]["containers"][0]["image"], after["spec"]["activeDeadlineSeconds"]) == (
+            "busybox:2",
+            30,
+        )
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")

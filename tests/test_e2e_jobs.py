@@ -518,6 +518,48 @@ def test_a_deleted_jobs_events_stay_as_on_a_cluster(k: Cluster) -> None:
     assert set(before) <= set(k.kjob("get", "events", "-o", "name").stdout.split())
 
 
+def test_a_condition_a_user_gives_a_pod_fails_the_job_through_its_pod_failure_policy(k: Cluster) -> None:
+    """The Job docs' pod-failure-policy task, "using Pod failure policy to avoid unnecessary Pod retries
+    based on custom Pod Conditions": pods that cannot start (there, an image that does not exist; here,
+    a container with no command), one given a ConfigIssue condition and deleted, the Job Failed."""
+    manifest = textwrap.dedent(
+        """\
+        apiVersion: batch/v1
+        kind: Job
+        metadata:
+          name: job-pod-failure-policy-config-issue
+        spec:
+          completions: 8
+          parallelism: 2
+          template:
+            spec:
+              restartPolicy: Never
+              containers:
+              - name: main
+                image: "non-existing-repo/non-existing-image:example"
+          backoffLimit: 6
+          podFailurePolicy:
+            rules:
+            - action: FailJob
+              onPodConditions:
+              - type: ConfigIssue
+        """
+    )
+    k.kjob("create", "-f", "-", input=manifest)
+    wait_until(lambda: len(k.pods()) == 2)
+    pod = k.pods()[0]["metadata"]["name"]
+    patch = '{"status":{"conditions":[{"type":"ConfigIssue","status":"True","reason":"NonExistingImage"}]}}'
+    assert k.kjob("patch", "pod", pod, "--subresource=status", "-p", patch).stdout == f"pod/{pod} patched\n"
+    k.kjob("delete", "pod", pod)
+    k.wait("job-pod-failure-policy-config-issue", "failed")
+    job = json.loads(k.kjob("get", "job", "job-pod-failure-policy-config-issue", "-o", "json").stdout)
+    failed = next(c for c in job["status"]["conditions"] if c["type"] == "Failed")
+    assert (failed["reason"], failed["message"]) == (
+        "PodFailurePolicy",
+        f"Pod default/{pod} has condition ConfigIssue matching FailJob rule at index 0",
+    )
+
+
 def test_sidecar_starts_first_and_stops_after_the_main_container(k: Cluster, tmp_path: Path) -> None:
     pod = f"""\
     initContainers:

@@ -443,3 +443,28 @@ def test_pod_conditions_keep_the_kubelets_order_and_change_only_when_they_must()
     assert after["Initialized"]["lastTransitionTime"] == format_time(T0)
     assert len(status["conditions"]) == 6
     assert before[2]["status"] == "True"  # replaced, not changed in place
+
+
+def test_a_condition_someone_else_set_goes_first_once_the_kubelet_changes_the_status() -> None:
+    """mergePodStatus: conditions the kubelet does not own (a user's, through the status subresource)
+    come first, then its own; it sends only a status it changed, so until then the order stays."""
+    pod, runs = make_pod(), Runs()
+    step(pod, runs, T0)
+    runs.running("c")
+    step(pod, runs, T0 + 1)
+    mine = {"type": "ConfigIssue", "status": "True", "lastProbeTime": None, "lastTransitionTime": "x"}
+    pod["status"]["conditions"] = [*pod["status"]["conditions"], mine]
+    assert step(pod, runs, T0 + 2).status == pod["status"]  # nothing new: the order as it is
+    assert pod["status"]["conditions"][-1] is mine
+    runs.exited("c", 0, T0 + 3)
+    step(pod, runs, T0 + 3)
+    types = [c["type"] for c in pod["status"]["conditions"]]
+    assert types == [
+        "ConfigIssue",
+        "PodReadyToStartContainers",
+        "Initialized",
+        "Ready",
+        "ContainersReady",
+        "PodScheduled",
+    ]
+    assert pod["status"]["conditions"][0] == mine and pod["status"]["phase"] == "Succeeded"

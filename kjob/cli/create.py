@@ -460,7 +460,7 @@ def patch_command(
     output: str,
     namespace: str | None,
 ) -> None:
-    """Update fields of a job with a merge, JSON or strategic merge patch.
+    """Update fields of a job or a pod with a merge, JSON or strategic merge patch.
 
     \b
     Examples:
@@ -474,6 +474,11 @@ def patch_command(
     \b
       # Add a condition through the status subresource
       kjob patch job job-count --subresource=status --type=merge -p '{"status":{"conditions":[...]}}'
+
+    \b
+      # Give a pod a condition of your own, for a podFailurePolicy rule's onPodConditions
+      kjob patch pod job-count-abcde --subresource=status --type=strategic \\
+        -p '{"status":{"conditions":[{"type":"ConfigIssue","status":"True"}]}}'
 
     \b
       # See what a patch from a file would make of the job, without writing it
@@ -496,12 +501,13 @@ def patch_command(
     kind, names = type_and_names(args) if args else ("", [])
     if not names:
         raise UsageError("You must provide one or more resources by argument or filename.", "patch")
-    if kind != "jobs":
-        raise PlainError("kjob patches jobs")
+    if kind not in ("jobs", "pods"):
+        raise PlainError("kjob patches jobs and pods")
     store = open_store()
     ns, _ = objects.default_namespace(namespace)
     outcomes = [
-        commands.patch_job(store, ns, name, patch_text, patch_type, subresource, strategy) for name in names
+        commands.patch_object(store, kind, ns, name, patch_text, patch_type, subresource, strategy)
+        for name in names
     ]
     if _print_outcomes(outcomes, output):
         raise Failed
