@@ -96,3 +96,8 @@ class StoreError(KjobError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message if message.startswith("error: ") else f"error: {message}")
+
+
+class CorruptObject(StoreError):
+    """An object's file that no longer parses as one (cut short, edited by hand): it is reported and
+    passed over, never taken for absent."""

@@ -10,7 +10,7 @@ from typing import IO
 
 from kjob import worker
 from kjob.commands import Outcome, read_sources
-from kjob.errors import KjobError, NotFound, PlainError
+from kjob.errors import CorruptObject, KjobError, NotFound, PlainError
 from kjob.objects import (
     FOREGROUND_FINALIZER,
     SERVER_RESOURCE,
@@ -249,7 +249,19 @@ def delete(store: Store, targets: list[Target], opts: DeleteOptions) -> list[tup
             outcomes.append((target, Outcome(error=error)))
             continue
         with store.lock():
-            obj = store.get(target.kind, target.namespace, target.name)
+            try:
+                obj = store.get(target.kind, target.namespace, target.name)
+            except CorruptObject as e:
+                if target.kind != "jobs":
+                    raise
+                # A job whose file no longer parses can still go (no API server would keep one): its
+                # pods, whose job is then gone, follow it as the garbage collector's.
+                if opts.dry_run == "none":
+                    store.delete("jobs", target.namespace, target.name)
+                    changed = True
+                warning = f"warning: {e.message.removeprefix('error: ')}: removing it"
+                outcomes.append((target, Outcome(line=deleted_line(target, opts), warnings=[warning])))
+                continue
             if obj is None:
                 if not opts.ignore_not_found:
                     outcomes.append((target, Outcome(error=not_found(target, "deleting"))))

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from kjob import objects
-from kjob.errors import AlreadyExists, Conflict, NotFound, StoreError
+from kjob.errors import AlreadyExists, Conflict, CorruptObject, NotFound, StoreError
 from kjob.objects import SERVER_RESOURCE, Obj, name_of, namespace_of
 
 if TYPE_CHECKING:
@@ -288,6 +288,19 @@ def _unexpired(events: builtins.list[Obj]) -> builtins.list[Obj]:
     return [ev for ev in events if not _event_expired(ev, cutoff)]
 
 
+def shape_error(obj: Obj) -> str | None:
+    """What makes a parsed object no object of the API's: the parts every reader takes for what they
+    are (metadata, spec and status objects, a name). A file edited by hand to `"spec": 5` is then
+    reported and passed over like one cut short, instead of failing every listing it is in."""
+    md = obj.get("metadata")
+    if not isinstance(md, dict) or not isinstance(md.get("name"), str):
+        return "metadata.name is not a string"
+    for key in ("spec", "status"):
+        if key in obj and not isinstance(obj[key], dict | None):
+            return f"{key} is not an object"
+    return None
+
+
 class _Log:
     """What one log says, read up to its last whole line: name -> object, or None once deleted."""
 
@@ -312,7 +325,7 @@ class _Log:
             if entry.get("format", 0) > STORE_FORMAT:
                 raise StoreError(f"{path} was written by a newer kjob (format {entry.get('format')})")
             obj = entry.get("object")
-            if isinstance(obj, dict):
+            if isinstance(obj, dict) and shape_error(obj) is None:
                 self.put(name_of(obj), obj)
             elif isinstance(entry.get("deleted"), str):
                 self.put(entry["deleted"], None)
@@ -757,13 +770,16 @@ class Store:
             raise StoreError(f"cannot read {path}: {e.strerror or e}") from e
         try:
             doc = json.loads(raw)
-        except ValueError as e:
-            raise StoreError(f"corrupt object file {path}: {e}") from e
+        except (ValueError, RecursionError) as e:
+            raise CorruptObject(f"corrupt object file {path}: {e}") from e
         if not isinstance(doc, dict) or not isinstance(doc.get("object"), dict):
-            raise StoreError(f"corrupt object file {path}: not a kjob object")
+            raise CorruptObject(f"corrupt object file {path}: not a kjob object")
         if doc.get("format", 0) > STORE_FORMAT:
             raise StoreError(f"{path} was written by a newer kjob (format {doc.get('format')})")
         obj: Obj = doc["object"]
+        problem = shape_error(obj)
+        if problem:
+            raise CorruptObject(f"corrupt object file {path}: {problem}")
         return obj
 
     # ------------------------------------------------------------ logs (LOG_KINDS)
@@ -886,6 +902,11 @@ class Store:
         fresh.ino, fresh.offset = st.st_ino, len(data)
         fresh.objects, fresh.lines, fresh.live = dict(live), len(live), len(live)
         self._logs[path] = fresh
+
+    def file_exists(self, kind: str, namespace: str, name: str) -> bool:
+        """Whether an object of a kind kept as files (jobs) has one, read or not: a corrupt one is
+        there though no listing holds it."""
+        return safe_name(name) and safe_name(namespace) and os.path.exists(self._path(kind, namespace, name))
 
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:
         if not safe_name(name):

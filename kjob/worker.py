@@ -649,7 +649,12 @@ class Worker:
         store.prime("pods", [seen.pod for seen in seens])
         for seen in seens:
             ref, owner = seen.ref, seen.owner
-            if ref and ref.get("kind") == "Job" and owner not in job_uids:
+            if (
+                ref
+                and ref.get("kind") == "Job"
+                and owner not in job_uids
+                and not self._unreadable_owner(seen, jobs)
+            ):
                 pod = seen.pod
                 if self._orphan(pod, now):
                     changed = True
@@ -850,6 +855,15 @@ class Worker:
                     self.store.update("pods", pod)
                     changed = True
         return changed
+
+    def _unreadable_owner(self, seen: _Seen, jobs: list[Obj]) -> bool:
+        """Whether a pod's job, not among those listed, has a file all the same, which no longer
+        parses: that job is passed over, never taken for gone (its pods, their processes and logs
+        stay). A job listed under the name is another one: the pod's is gone."""
+        ns, name = namespace_of(seen.pod), str((seen.ref or {}).get("name", ""))
+        if any(name_of(j) == name and namespace_of(j) == ns for j in jobs):
+            return False
+        return self.store.file_exists("jobs", ns, name)
 
     def _orphan(self, pod: Obj, now: float) -> bool:
         """A pod whose job is gone: background cascade, as the garbage collector does."""

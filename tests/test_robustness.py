@@ -412,3 +412,72 @@ def test_a_worker_leaves_each_log_with_only_what_lives_in_it(kjob_proc, home: Pa
         p["metadata"]["name"] for p in Store(home).list("pods")
     )
     assert len(lines) == 3
+
+
+# ---------------------------------------------------------------- a state directory damaged by hand
+
+
+def test_a_job_file_that_no_longer_parses_is_passed_over_never_taken_for_gone(
+    kjob_proc, home: Path, tmp_path: Path
+) -> None:
+    """Its pods, their processes and their logs stay (the worker took its pods for orphans of a
+    deleted job and deleted them), other jobs run on, and `delete` can still remove it; then its pods
+    go as a deleted job's do."""
+    alive = tmp_path / "alive"
+    kjob_proc(
+        "create",
+        "job",
+        "run",
+        "--image=x",
+        "--",
+        "sh",
+        "-c",
+        f"echo out; while true; do touch {alive}; sleep 0.1; done",
+    )
+    kjob_proc("create", "job", "done", "--image=x", "--", "echo", "finished")
+    assert kjob_proc("wait", "--for=condition=complete", "job/done", "--timeout=30s").exit_code == 0
+    wait_until(lambda: alive.exists())
+    for name in ("run", "done"):
+        path = home / "jobs" / "default" / f"{name}.json"
+        path.write_bytes(path.read_bytes()[:200])
+    kjob_proc("create", "job", "other", "--image=x", "--", "true")
+    assert kjob_proc("wait", "--for=condition=complete", "job/other", "--timeout=30s").exit_code == 0
+    pods = kjob_proc("get", "pods", "-o", "name").stdout.split()
+    assert sum(p.startswith("pod/run-") for p in pods) == sum(p.startswith("pod/done-") for p in pods) == 1
+    done_pod = next(p for p in pods if p.startswith("pod/done-"))
+    assert kjob_proc("logs", done_pod).stdout == "finished\n"
+    alive.unlink()
+    wait_until(lambda: alive.exists())  # its container still runs
+    listing = kjob_proc("get", "jobs")
+    assert "other" in listing.stdout and "corrupt object file" in listing.stderr
+    r = kjob_proc("delete", "job", "run")
+    assert (r.exit_code, r.stdout) == (0, 'job.batch "run" deleted\n')
+    assert r.stderr.startswith("warning: corrupt object file ") and r.stderr.endswith(": removing it\n")
+    wait_until(
+        lambda: (
+            not any(p.startswith("pod/run-") for p in kjob_proc("get", "pods", "-o", "name").stdout.split())
+        )
+    )
+    alive.unlink()
+    time.sleep(0.5)
+    assert not alive.exists()  # and its container with it
+
+
+def test_an_object_edited_into_another_shape_is_reported_and_the_rest_listed(kjob_proc, home: Path) -> None:
+    kjob_proc("create", "job", "good", "--image=x", "--", "true")
+    kjob_proc("create", "job", "bad", "--image=x", "--", "true")
+    assert (
+        kjob_proc("wait", "--for=condition=complete", "job/good", "job/bad", "--timeout=30s").exit_code == 0
+    )
+    path = home / "jobs" / "default" / "bad.json"
+    doc = json.loads(path.read_text())
+    doc["object"]["spec"] = 5
+    path.write_text(json.dumps(doc))
+    for args, bad in (
+        (["get", "jobs"], "\nbad "),
+        (["get", "all"], "job.batch/bad "),
+        (["describe", "jobs"], "Name:           bad\n"),
+    ):
+        r = kjob_proc(*args)
+        assert "good" in r.stdout and bad not in r.stdout, args
+        assert r.stderr == f"error: corrupt object file {path}: spec is not an object\n", args

@@ -148,6 +148,8 @@ def print_outcomes(outcomes: list[commands.Outcome]) -> list[KjobError]:
     """Lines to stdout as they come; the errors are returned to be printed together at the end."""
     errors: list[KjobError] = []
     for o in outcomes:
+        for warning in o.warnings:
+            err(warning)
         if o.error is not None:
             errors.append(o.error)
         elif o.line:

@@ -115,6 +115,8 @@ def _describe_files(filenames: tuple[str, ...], namespace: str | None, show_even
 def _print_described(store: Store, objects: list[Obj], errors: list[KjobError], show_events: bool) -> None:
     """The objects described, a blank line between them, then the lookups' errors (exit 1)."""
     ensure_worker(store, objects)
+    for message in store.corrupt:
+        err(message)  # passed over, as get says so too
     t = now()
     out("\n\n".join(_describe(store, o, t, show_events) for o in objects))
     for e in errors:
