@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from kjob.containerlog import LogWriter
 from kjob.objects import Record
-from kjob.store import record_lines, write_all
+from kjob.store import open_socket_address, record_lines, write_all
 
 # The kubelet never waits less than this between SIGTERM and SIGKILL.
 MIN_GRACE_PERIOD = 2.0
@@ -1203,7 +1203,17 @@ def _notify(path: str) -> None:
         sock = _NOTIFIER[pid] = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         sock.setblocking(False)
     with contextlib.suppress(OSError):
-        sock.sendto(b"s", path)
+        sock.sendto(b"s", _ADDRESSES.get(path) or _kept_address(path))
+
+
+_ADDRESSES: dict[str, str] = {}  # the worker's socket -> the address a host sends its wake-ups to
+
+
+def _kept_address(path: str) -> str:
+    """The worker's socket as an address, its directory (if it must be) held open for the host's
+    life: a host wakes the worker after every run."""
+    _ADDRESSES[path] = open_socket_address(path)[0]
+    return _ADDRESSES[path]
 
 
 def _start_error_message(spec: RunSpec, e: BaseException) -> str:

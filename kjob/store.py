@@ -217,6 +217,33 @@ def record_lines(data: bytes) -> Iterator[dict[str, Any]]:
     return json_lines(data, _decode_record)
 
 
+# A Unix socket's address holds 108 bytes, a NUL ending them.
+_SUN_PATH_MAX = 107
+
+
+def open_socket_address(path: str) -> tuple[str, int | None]:
+    """`path` as the address of a Unix socket: itself, or, when it is longer than an address holds
+    (a state directory deep in a tree), /proc/self/fd/N/<name>, through a descriptor of its
+    directory, returned to be closed once the address is used. (bind() failed with `AF_UNIX path too
+    long` past ~95 characters of KJOB_HOME, and the worker never started.)"""
+    if len(os.fsencode(path)) <= _SUN_PATH_MAX:
+        return path, None
+    directory, name = os.path.split(path)
+    fd = os.open(directory or ".", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    return f"/proc/self/fd/{fd}/{name}", fd
+
+
+@contextlib.contextmanager
+def socket_address(path: str) -> Iterator[str]:
+    """open_socket_address() for one bind or send."""
+    address, fd = open_socket_address(path)
+    try:
+        yield address
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:

@@ -38,7 +38,7 @@ from kjob.objects import (
     release_from_owner,
     uid_of,
 )
-from kjob.store import LOGS_DIR, RUN_DIR, WORKER_LOCK, Store, use_fast_encoding
+from kjob.store import LOGS_DIR, RUN_DIR, WORKER_LOCK, Store, socket_address, use_fast_encoding
 
 LOCK_NAME = WORKER_LOCK
 SOCKET_NAME = "worker.sock"
@@ -168,7 +168,8 @@ def nudge(store: Store) -> None:
 
     with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
         s.setblocking(False)
-        s.sendto(b"n", os.path.join(store.root, SOCKET_NAME))
+        with socket_address(os.path.join(store.root, SOCKET_NAME)) as address:
+            s.sendto(b"n", address)
 
 
 def spawn(store: Store) -> int:
@@ -220,7 +221,8 @@ class Watcher:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(self.path)
+        with socket_address(self.path) as address:
+            self.sock.bind(address)
 
     def wait(self, timeout: float) -> bytes:
         """Sleep until the worker's next change (or the timeout); what its wake-ups said (b"" for
@@ -357,7 +359,8 @@ class Worker:
         with contextlib.suppress(FileNotFoundError):
             sock_path.unlink()
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(sock_path))
+        with socket_address(str(sock_path)) as address:
+            self.sock.bind(address)
         self.sock.setblocking(False)
         self.selector.register(self.sock, selectors.EVENT_READ, "nudge")
         self._load_events()
@@ -577,7 +580,8 @@ class Worker:
                 continue
             path = f"{directory}/{entry}"
             try:
-                self.notifier.sendto(said, path)
+                with socket_address(path) as address:
+                    self.notifier.sendto(said, address)
             except ConnectionRefusedError:
                 with contextlib.suppress(OSError):
                     os.unlink(path)

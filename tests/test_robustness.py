@@ -481,3 +481,30 @@ def test_an_object_edited_into_another_shape_is_reported_and_the_rest_listed(kjo
         r = kjob_proc(*args)
         assert "good" in r.stdout and bad not in r.stdout, args
         assert r.stderr == f"error: corrupt object file {path}: spec is not an object\n", args
+
+
+def test_a_state_directory_deeper_than_a_socket_address_holds_runs_jobs(tmp_path: Path) -> None:
+    """A Unix socket's address holds 107 bytes: the worker's socket and the watchers' are reached
+    through their directory's descriptor when their paths are longer (the worker never started)."""
+    from tests.conftest import stop_everything
+
+    home = tmp_path / ("deep-" * 24) / "kjob-home"
+    assert len(str(home / "watch" / "12345.jobs.sock")) > 107
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+
+    def kjob(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kjob", *args], capture_output=True, text=True, env=env, timeout=60
+        )
+
+    try:
+        assert (
+            kjob("create", "job", "deep", "--image=x", "--", "sh", "-c", "sleep 0.5; echo deep").returncode
+            == 0
+        )
+        r = kjob("wait", "--for=condition=complete", "job/deep", "--timeout=30s")
+        assert (r.returncode, r.stdout, r.stderr) == (0, "job.batch/deep condition met\n", "")
+        assert kjob("logs", "-f", "job/deep").stdout == "deep\n"
+        assert (home / "worker.sock").exists()
+    finally:
+        stop_everything(home)
