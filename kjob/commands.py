@@ -51,10 +51,14 @@ class Outcome(Record):
 
 def read_sources(paths: list[str], stdin: IO[str] | None) -> list[tuple[str, str]]:
     """(name, text) for each manifest: files, every .yaml/.yml/.json of a directory, or `-`."""
+    from kjob.manifest import MAX_MANIFEST_BYTES
+
     out: list[tuple[str, str]] = []
     for path in paths:
         if path == "-":
-            out.append(("STDIN", stdin.read() if stdin is not None else ""))
+            # Never more than the server would take, then refused (load_documents): `yes | kjob create
+            # -f -` grew without end.
+            out.append(("STDIN", stdin.read(MAX_MANIFEST_BYTES + 1) if stdin is not None else ""))
             continue
         if os.path.isdir(path):
             names = sorted(os.listdir(path))
@@ -70,7 +74,8 @@ def read_sources(paths: list[str], stdin: IO[str] | None) -> list[tuple[str, str
         for f in files:
             try:
                 with open(f, "rb") as stream:
-                    data = stream.read()
+                    # Enough for the limit in UTF-16 too (/dev/zero is read no further).
+                    data = stream.read(2 * MAX_MANIFEST_BYTES + 3)
                 # kubectl reads a file that starts with a UTF-16 byte order mark as UTF-16 (the
                 # decoder's BOMOverride: what PowerShell writes by default), any other as UTF-8.
                 utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))

@@ -508,3 +508,26 @@ def test_a_state_directory_deeper_than_a_socket_address_holds_runs_jobs(tmp_path
         assert (home / "worker.sock").exists()
     finally:
         stop_everything(home)
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "-"])
+def test_an_endless_manifest_is_refused_once_it_passes_the_servers_limit(home: Path, source: str) -> None:
+    """`yes | kjob create -f -` and `kjob create -f /dev/zero` read on without end (gigabytes of memory);
+    no more than the API server would take is read before the request is refused."""
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    feed = subprocess.Popen(["yes"], stdout=subprocess.PIPE) if source == "-" else None
+    try:
+        r = subprocess.run(
+            [sys.executable, "-m", "kjob", "create", "-f", source],
+            stdin=feed.stdout if feed else subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=30,
+        )
+    finally:
+        if feed:
+            feed.kill()
+            feed.wait()
+    name = "STDIN" if source == "-" else source
+    assert (r.returncode, r.stderr) == (1, f"error: {name}: Request entity too large: limit is 3145728\n")
