@@ -208,6 +208,34 @@ def test_unexpected_errors_are_one_line(kjob, monkeypatch: pytest.MonkeyPatch) -
     assert r.stderr == "error: internal error: ZeroDivisionError: bug (set KJOB_DEBUG=1 for a traceback)\n"
 
 
+@pytest.mark.parametrize("stdout", ["/dev/full", "closed"])
+def test_a_stdout_that_takes_nothing_is_one_line_of_error(home: Path, stdout: str) -> None:
+    """`kjob get ... > /dev/full`, `kjob create ... >&-`: Go's words for the failed write, exit 1, no
+    traceback; what was done is done (the job exists)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "kjob", "create", "-f", "-"]
+    manifest = job_manifest("full", "true", suspend=True)
+    if stdout == "closed":
+        r = subprocess.run(
+            argv, input=manifest, text=True, stderr=subprocess.PIPE, env=env, preexec_fn=lambda: os.close(1)
+        )
+        detail = "bad file descriptor"
+    else:
+        with open(stdout, "w") as sink:
+            r = subprocess.run(argv, input=manifest, text=True, stdout=sink, stderr=subprocess.PIPE, env=env)
+        detail = "no space left on device"
+    assert (r.returncode, r.stderr) == (1, f"error: write /dev/stdout: {detail}\n")
+    listed = subprocess.run(
+        [sys.executable, "-m", "kjob", "get", "jobs", "-o", "name"], capture_output=True, text=True, env=env
+    )
+    assert listed.stdout == "job.batch/full\n"
+
+
 @pytest.mark.parametrize("command", sorted(cli.COMMANDS))
 def test_every_command_has_help_with_examples(kjob, command: str) -> None:
     r = kjob(command, "-h")

@@ -4,7 +4,9 @@ funnel. kjob.cli is the only package that imports click."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
+import io
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -388,9 +390,16 @@ def type_and_names(args: tuple[str, ...]) -> tuple[str, list[str]]:
 def main(argv: list[str] | None = None, prog_name: str = "kjob") -> NoReturn:
     """Run the CLI; every error leaves through here as one kubectl-style message and exit code."""
     code = run(argv, prog_name)
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError):  # a reader that went away (`| head`) had all it wanted
-            stream.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pass  # a reader that went away (`| head`) had all it wanted
+    except OSError as e:
+        # What was left in the buffer did not go (`> /dev/full`): said, as kubectl's write error is.
+        err(_stdout_error(e))
+        code = code or 1
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
     # Out without the interpreter's teardown, which frees every module and object one by one: 6-9 ms
     # of a command that has printed all it will. kjob leaves nothing for atexit to do.
     os._exit(code)
@@ -399,6 +408,8 @@ def main(argv: list[str] | None = None, prog_name: str = "kjob") -> NoReturn:
 def run(argv: list[str] | None = None, prog_name: str = "kjob", stdin: IO[str] | None = None) -> int:
     # Everything kjob writes (state, logs, sockets) is the user's alone; containers get 022 back.
     os.umask(0o077)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()  # started with its stdout closed (`>&-`)
     try:
         cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
         return 0
@@ -439,11 +450,41 @@ def run(argv: list[str] | None = None, prog_name: str = "kjob", stdin: IO[str] |
         return 0
     except KeyboardInterrupt:
         return 1
-    except Exception as e:
-        if os.environ.get("KJOB_DEBUG") == "1":
-            raise
-        err(f"error: internal error: {type(e).__name__}: {e} (set KJOB_DEBUG=1 for a traceback)")
+    except OSError as e:
+        if e.errno not in _STDOUT_ERRNOS:
+            return _internal_error(e)
+        err(_stdout_error(e))
         return 1
+    except Exception as e:
+        return _internal_error(e)
+
+
+# How a write to stdout fails (a full disk, a closed descriptor, a device gone); others are kjob's.
+_STDOUT_ERRNOS = frozenset({errno.ENOSPC, errno.EBADF, errno.EIO, errno.EDQUOT, errno.EFBIG})
+
+
+def _stdout_error(e: OSError) -> str:
+    """Go's words for a failed write to stdout: `error: write /dev/stdout: no space left on device`."""
+    detail = e.strerror or str(e)
+    return f"error: write /dev/stdout: {detail[:1].lower()}{detail[1:]}"
+
+
+class _ClosedStdout(io.StringIO):
+    """stdout for a command started without one: each write fails as a write to a closed descriptor."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    @property
+    def buffer(self) -> Any:
+        return self
+
+
+def _internal_error(e: Exception) -> int:
+    if os.environ.get("KJOB_DEBUG") == "1":
+        raise e
+    err(f"error: internal error: {type(e).__name__}: {e} (set KJOB_DEBUG=1 for a traceback)")
+    return 1
 
 
 def _subcommand(e: click.UsageError) -> str:
