@@ -503,6 +503,8 @@ def patch_object(
 
             return Outcome(error=Invalid(str(old.get("kind")), name, list(dict.fromkeys(causes))))
         if new == old:
+            # A read all the same: a worker that died with the object's work left is started again.
+            worker.ensure_running(store, [old])
             return Outcome(line=f"{shown}/{name} patched (no change){suffix}", obj=old)
         if kind == "jobs" and new.get("spec") != old.get("spec"):
             new_meta["generation"] = int(new_meta.get("generation") or 1) + 1

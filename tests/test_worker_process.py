@@ -859,12 +859,16 @@ def test_a_worker_starting_while_a_command_looks_at_its_lock_still_takes_it(home
         worker.release()
 
 
+@pytest.mark.parametrize(
+    "command", [["get", "pods"], ["patch", "job", "st", "--type=merge", "-p", '{"spec":{"backoffLimit":1}}']]
+)
 def test_any_command_picks_up_after_a_killed_worker(  # type: ignore[no-untyped-def]
-    kjob_proc, home: Path, monkeypatch: pytest.MonkeyPatch
+    kjob_proc, home: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
     """A failed pod's replacement waits out a back-off that only a worker counts down: `get pods`
-    reads finished pods alone, yet starts a worker, since the last one left its pid in its lock. One
-    that leaves with nothing to do empties it, and reads then start none."""
+    reads finished pods alone, yet starts a worker, since the last one left its pid in its lock (and
+    so does a patch that changes nothing, a read all the same). One that leaves with nothing to do
+    empties it, and reads then start none."""
     from kjob.store import WORKER_LOCK
 
     monkeypatch.setenv("KJOB_BACKOFF_SCALE", "0.2")  # a 2 s back-off
@@ -875,9 +879,10 @@ def test_any_command_picks_up_after_a_killed_worker(  # type: ignore[no-untyped-
         os.kill(pid, signal.SIGKILL)
     wait_for("the worker's end", lambda: not _workers(home))
     assert (home / WORKER_LOCK).stat().st_size > 0
-    r = kjob_proc("get", "pods")
+    r = kjob_proc(*command)
     assert r.exit_code == 0 and "Running" not in r.stdout and "Pending" not in r.stdout
-    wait_for("a worker started by `get pods`", lambda: _workers(home), timeout=5)
+    assert command[0] == "get" or r.stdout == "job.batch/st patched (no change)\n"
+    wait_for(f"a worker started by `{command[0]}`", lambda: _workers(home), timeout=5)
     done = kjob_proc("wait", "--for=condition=failed", "job/st", "--timeout=60s")
     assert done.exit_code == 0, done.stderr
     wait_for("the worker's clean exit", lambda: not _workers(home), timeout=LINGER + 15)
