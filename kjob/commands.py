@@ -421,16 +421,25 @@ def parse_patch(text: str) -> Any:
     """A patch given with -p: JSON, or YAML as kubectl also accepts."""
     import json
 
+    from kjob.manifest import MAX_DEPTH, within_budgets
+
+    # Nested past what the patch code (recursive, as the server's is) should walk: refused as a
+    # manifest is, where it was an internal RecursionError.
+    deep = f'unable to parse "{text}": yaml: exceeded max depth of {MAX_DEPTH}'
     try:
-        return json.loads(text)
+        return within_budgets(json.loads(text), text)
     except ValueError:
         pass
+    except RecursionError:
+        raise PlainError(deep) from None
     from kjob.yamllib import yaml
 
     try:
-        return yaml.safe_load(text)
+        return within_budgets(yaml.safe_load(text), text)
     except yaml.YAMLError as e:
         raise PlainError(f'unable to parse "{text}": {str(e).splitlines()[0]}') from e
+    except RecursionError:
+        raise PlainError(deep) from None
 
 
 def patch_object(

@@ -134,6 +134,15 @@ def _key_text(key: Any) -> str:
     return str(key)
 
 
+def within_budgets(doc: Any, what: str) -> Any:
+    """_normalise() for a document from elsewhere than a manifest (a patch): refused past the same
+    depth and node budgets, as `unable to parse "<what>": ...`."""
+    try:
+        return _normalise(doc)
+    except _Refused as exc:
+        raise errors.PlainError(f'unable to parse "{what}": {exc}') from None
+
+
 def _normalise(doc: Any) -> Any:
     """A fresh JSON-shaped copy of a loaded document, within the node and depth budgets."""
     budget = [MAX_NODES]

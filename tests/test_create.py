@@ -721,6 +721,20 @@ def test_patch_from_a_file_with_an_output_format(kjob, tmp_path: Path) -> None:
     assert kjob("get", "job", "d", "-o", "jsonpath={.spec.parallelism}").stdout == "2"
 
 
+@pytest.mark.parametrize("depth", [150, 5000])
+def test_a_patch_nested_past_the_manifests_depth_is_refused_in_one_line(
+    kjob, tmp_path: Path, depth: int
+) -> None:
+    assert kjob("create", "-f", "-", input=job_manifest("p", "true", suspend=True)).exit_code == 0
+    patch = '{"metadata":' + '{"a":' * depth + "1" + "}" * depth + "}"
+    (tmp_path / "deep.json").write_text(patch)
+    for args in (["-p", patch], ["--patch-file", str(tmp_path / "deep.json")]):
+        r = kjob("patch", "job", "p", *args)
+        assert (r.exit_code, r.stdout) == (1, "")
+        assert r.stderr.startswith('error: unable to parse "{"metadata":{"a":')
+        assert r.stderr.endswith('": yaml: exceeded max depth of 100\n')
+
+
 def _finished_pod(home: Path, **spec: object) -> dict:
     """A pod of no job, Succeeded: the worker has nothing to do with it."""
     from kjob.store import Store
