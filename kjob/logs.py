@@ -563,14 +563,19 @@ def _follow(store: Store, streams: list[_Stream], out: IO[bytes]) -> None:
             timeout = max(0.0, next_check - time.monotonic())
             if events.fd < 0:
                 timeout = min(timeout, POLL_INTERVAL)
-            fds = [watcher.sock.fileno(), *([events.fd] if events.fd >= 0 else [])]
+            woken = watcher.sock.fileno() if watcher.sock is not None else -1
+            if woken < 0:
+                # No word from the worker (see Watcher): the runs' states are looked at as often.
+                timeout = min(timeout, worker.WATCH_POLL)
+                check = True
+            fds = [fd for fd in (woken, events.fd) if fd >= 0]
             try:
                 ready = select.select(fds, [], [], timeout)[0]
             except InterruptedError:
                 ready = []
             if events.fd in ready:
                 events.drain()
-            if watcher.sock.fileno() in ready:
+            if woken >= 0 and woken in ready:
                 watcher.wait(0)
                 check = True
             if time.monotonic() >= next_check:

@@ -71,6 +71,8 @@ ACQUIRE_RETRIES: tuple[float | None, ...] = (0.005, 0.01, 0.02, 0.03, 0.04, None
 # then wait, then the next create): a worker still there spares each of them a start-up (~60 ms of
 # interpreter, imports and a first pass). Idle, it costs no CPU, only its memory.
 LINGER = 2.0
+# How often a command that waits looks again when it cannot be woken (see Watcher).
+WATCH_POLL = 0.2
 # Launchers the worker starts. One starts its runs one after another (~1 ms of wall time a run here:
 # two directories, four files, a cgroup, the spawn), which bounds how fast short pods go. On 2 cores,
 # two launchers ran 1,000 completions 15% faster than one; three or four were no faster than two.
@@ -216,17 +218,26 @@ class Watcher:
 
         gc.enable()  # a command that waits may wait for hours: off for its start (see kjob.cli.main)
         directory = os.path.join(store.root, WATCH_DIR)
-        os.makedirs(directory, mode=0o700, exist_ok=True)
         self.path = os.path.join(directory, f"{os.getpid()}{JOBS_ONLY if jobs_only else '.sock'}")
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        with socket_address(self.path) as address:
-            self.sock.bind(address)
+        self.sock: socket.socket | None = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            os.makedirs(directory, mode=0o700, exist_ok=True)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+            with socket_address(self.path) as address:
+                self.sock.bind(address)
+        except OSError:
+            # A state directory it cannot write to (mounted read-only, say): it looks again every
+            # WATCH_POLL instead of being woken (wait, logs -f and get -w failed with an internal error).
+            self.sock.close()
+            self.sock = None
 
     def wait(self, timeout: float) -> bytes:
         """Sleep until the worker's next change (or the timeout); what its wake-ups said (b"" for
         none), each wake-up a byte (see JOBS_MOVED)."""
+        if self.sock is None:
+            time.sleep(min(max(timeout, 0.0), WATCH_POLL))
+            return b""
         said = []
         self.sock.settimeout(max(timeout, 0.0))
         with contextlib.suppress(OSError):
@@ -237,6 +248,8 @@ class Watcher:
         return b"".join(said)
 
     def close(self) -> None:
+        if self.sock is None:
+            return
         self.sock.close()
         with contextlib.suppress(OSError):
             os.unlink(self.path)

@@ -531,3 +531,21 @@ def test_an_endless_manifest_is_refused_once_it_passes_the_servers_limit(home: P
             feed.wait()
     name = "STDIN" if source == "-" else source
     assert (r.returncode, r.stderr) == (1, f"error: {name}: Request entity too large: limit is 3145728\n")
+
+
+def test_commands_that_wait_look_again_when_they_cannot_be_woken(kjob_proc, home: Path) -> None:
+    """A state directory they cannot make their socket in (mounted read-only, or, here, `watch` a
+    file): wait, logs -f and get -w poll instead of failing with an internal error."""
+    kjob_proc("create", "job", "ro", "--image=x", "--", "sh", "-c", "sleep 1; echo done")
+    shutil.rmtree(home / "watch", ignore_errors=True)
+    (home / "watch").write_text("not a directory")
+    r = kjob_proc("wait", "--for=condition=complete", "job/ro", "--timeout=30s")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "job.batch/ro condition met\n", "")
+    r = kjob_proc("logs", "-f", "job/ro")
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "done\n", "")
+    watch = kjob_popen(home, "get", "jobs", "-w")
+    time.sleep(1.5)
+    watch.send_signal(signal.SIGINT)
+    out, errors = watch.communicate(timeout=10)
+    assert (watch.returncode, errors) == (1, "")
+    assert out.splitlines()[1].startswith("ro ")
