@@ -634,7 +634,8 @@ class Store:
                 self._rv_next = None  # someone else wrote since: on from where they got to
         if self._rv_next is None or self._rv_next > self._rv_ceiling:
             before = self._marker()
-            start = _counter(before) + 1
+            counted = _counter(before)
+            start = (counted if counted > 0 else self._highest_version()) + 1
             self._rv_ceiling = start + RESOURCE_VERSION_BLOCK - 1
             self._write_counter(self._rv_ceiling, durable=True, before=before)
             self._rv_marker = self._seen
@@ -642,6 +643,18 @@ class Store:
         value = self._rv_next
         self._rv_next += 1
         return str(value)
+
+    def _highest_version(self) -> int:
+        """The highest resourceVersion stored: where the counter goes on from when its file is gone,
+        empty or garbage (a crash, a hand), so that no version is given twice. Nothing to read in a
+        new state directory; all of it, once, in one whose counter was lost."""
+        reader = Store(self.root)
+        highest = 0
+        for kind in KINDS:
+            for obj in reader.list(kind):
+                with contextlib.suppress(TypeError, ValueError):
+                    highest = max(highest, int((obj.get("metadata") or {}).get("resourceVersion") or 0))
+        return highest
 
     def _settle_resource_version(self) -> None:
         """As the lock is let go: a command gives back the unused part of its block, so versions stay

@@ -1017,3 +1017,24 @@ def test_uids_are_version_4_distinct_and_never_shared_with_a_forked_child() -> N
     assert {child[i : i + 36] for i in range(0, len(child), 36)}.isdisjoint(
         {ours[i : i + 36] for i in range(0, len(ours), 36)}
     )
+
+
+def test_a_lost_resourceversion_counter_goes_on_from_the_highest_version_stored(tmp_path: Path) -> None:
+    """An empty, garbage or missing counter file (a crash, a hand) counted from 0 again, and objects
+    shared versions: it goes on from the highest one stored."""
+    store = Store(tmp_path)
+    versions = []
+    for i, damage in enumerate(["", "garbage", None, "0"]):
+        with store.lock():
+            store.create("jobs", {"kind": "Job", "metadata": {"name": f"j{i}", "namespace": "default"}})
+            store.create("events", _event(f"e{i}"))
+        versions.append(int(store.must_get("events", "default", f"e{i}")["metadata"]["resourceVersion"]))
+        counter = tmp_path / "resourceversion"
+        if damage is None:
+            counter.unlink()
+        else:
+            counter.write_text(damage)
+    with store.lock():
+        store.create("jobs", {"kind": "Job", "metadata": {"name": "last", "namespace": "default"}})
+    versions.append(int(store.must_get("jobs", "default", "last")["metadata"]["resourceVersion"]))
+    assert versions == sorted(set(versions)) and versions[0] > 0
