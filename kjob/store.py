@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import errno
 import functools
 import json
 import os
@@ -1137,7 +1138,12 @@ class Store:
             except FileNotFoundError:
                 continue
             except OSError as e:
-                self.corrupt.append(f"error: cannot read {directory}: {e.strerror or e}")
+                if e.errno == errno.ENAMETOOLONG:
+                    continue  # a name no namespace can have (`-n` of 300 characters): none there
+                message = f"cannot read {directory}: {e.strerror or e}"
+                if namespace is not None:
+                    raise StoreError(message) from e  # the one asked for: no listing to go on with
+                self.corrupt.append(f"error: {message}")
                 continue
             # Sorted by name, not by file name: `a` comes before `a-b`, as in etcd's key order.
             names = sorted(e[:-5] for e in entries if e.endswith(".json") and not e.startswith("."))

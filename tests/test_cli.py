@@ -165,6 +165,21 @@ def test_corrupt_object_is_reported_and_the_rest_listed(kjob, home: Path) -> Non
     assert str(bad) in r.stderr and "Traceback" not in r.stderr
 
 
+def test_a_namespace_no_object_can_have_holds_nothing_and_a_broken_home_is_an_error(
+    kjob, home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`-n` of 300 characters printed an error and then "No resources found" with exit 0; a state
+    directory that is a file said the same. The first holds nothing; the second is an error."""
+    long = "c" * 300
+    r = kjob("get", "jobs", "-n", long)
+    assert (r.exit_code, r.stdout, r.stderr) == (0, "", f"No resources found in {long} namespace.\n")
+    broken = tmp_path / "a-file"
+    broken.write_text("not a state directory")
+    monkeypatch.setenv("KJOB_HOME", str(broken))
+    r = kjob("get", "jobs")
+    assert (r.exit_code, r.stderr) == (1, f"error: cannot read {broken}/jobs/default: Not a directory\n")
+
+
 def test_describe_missing_and_logs_missing(kjob) -> None:
     r = kjob("describe", "jobs", "nope")
     assert (r.exit_code, r.stderr) == (1, 'Error from server (NotFound): jobs.batch "nope" not found\n')
