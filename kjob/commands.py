@@ -57,8 +57,13 @@ def read_sources(paths: list[str], stdin: IO[str] | None) -> list[tuple[str, str
     for path in paths:
         if path == "-":
             # Never more than the server would take, then refused (load_documents): `yes | kjob create
-            # -f -` grew without end.
-            out.append(("STDIN", stdin.read(MAX_MANIFEST_BYTES + 1) if stdin is not None else ""))
+            # -f -` grew without end. Its bytes are read as a file's are (a byte order mark, bytes
+            # that are no UTF-8).
+            raw = getattr(stdin, "buffer", None)
+            if raw is not None:
+                out.append(("STDIN", _decode_manifest(raw.read(2 * MAX_MANIFEST_BYTES + 3))))
+            else:
+                out.append(("STDIN", stdin.read(MAX_MANIFEST_BYTES + 1) if stdin is not None else ""))
             continue
         if os.path.isdir(path):
             names = sorted(os.listdir(path))
@@ -76,13 +81,19 @@ def read_sources(paths: list[str], stdin: IO[str] | None) -> list[tuple[str, str
                 with open(f, "rb") as stream:
                     # Enough for the limit in UTF-16 too (/dev/zero is read no further).
                     data = stream.read(2 * MAX_MANIFEST_BYTES + 3)
-                # kubectl reads a file that starts with a UTF-16 byte order mark as UTF-16 (the
-                # decoder's BOMOverride: what PowerShell writes by default), any other as UTF-8.
-                utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
-                out.append((f, data.decode("utf-16" if utf16 else "utf-8")))
-            except (OSError, UnicodeDecodeError) as e:
+                out.append((f, _decode_manifest(data)))
+            except OSError as e:
                 raise PlainError(f"error reading {f}: {getattr(e, 'strerror', None) or e}") from e
     return out
+
+
+def _decode_manifest(data: bytes) -> str:
+    """kubectl reads a manifest that starts with a UTF-16 byte order mark as UTF-16 (the decoder's
+    BOMOverride: what PowerShell writes by default), any other as UTF-8. Bytes that are no UTF-8 stay
+    in the text as U+FFFD, as kubectl's YAML reader lets them through (a control character among
+    them is refused by the parse, as there)."""
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    return data.decode("utf-16" if utf16 else "utf-8", errors="replace")
 
 
 DRY_RUN_NONE, DRY_RUN_CLIENT, DRY_RUN_SERVER = "none", "client", "server"

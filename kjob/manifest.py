@@ -46,6 +46,9 @@ def _yaml_loader() -> type:
             for ch, lst in base.yaml_implicit_resolvers.items()
         }
         _LOADER = type("KjobLoader", (base,), {"yaml_implicit_resolvers": resolvers})
+        for tag in ("int", "float", "bool"):
+            name = f"tag:yaml.org,2002:{tag}"
+            _LOADER.add_constructor(name, _strict_scalar(base.yaml_constructors[name], tag))  # type: ignore[attr-defined]
     return _LOADER
 
 
@@ -82,9 +85,25 @@ _YAML_PROBLEMS = (
 )
 
 
+class _Undecodable(Exception):
+    """A scalar whose explicit tag it cannot be (`!!int "abc"`): go-yaml's words for it."""
+
+
+def _strict_scalar(construct: Callable[[Any, Any], Any], tag: str) -> Callable[[Any, Any], Any]:
+    def strict(loader: Any, node: Any) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, KeyError, TypeError):
+            raise _Undecodable(f"cannot decode !!str `{node.value}` as a !!{tag}") from None
+
+    return strict
+
+
 def _yaml_error_text(exc: Exception, chunk: str) -> str:
     from kjob.yamllib import yaml
 
+    if isinstance(exc, yaml.reader.ReaderError):
+        return "error converting YAML to JSON: yaml: control characters are not allowed"
     problem = str(getattr(exc, "problem", None) or exc).strip()
     context = str(getattr(exc, "context", None) or "")
     for needle, go_text in _YAML_PROBLEMS:
@@ -204,6 +223,8 @@ def _parse_documents(text: str, source: str) -> list[Any]:
                     raw.append(yaml.load(chunk, Loader=loader))
                 except yaml.YAMLError as exc:
                     raise fail(_yaml_error_text(exc, chunk)) from None
+                except _Undecodable as exc:
+                    raise fail(f"error converting YAML to JSON: yaml: {exc}") from None
     except json.JSONDecodeError as exc:
         raise fail(str(exc)) from None
     except ValueError as exc:

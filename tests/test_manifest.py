@@ -57,6 +57,34 @@ def pod_spec(job: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------- load_documents
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # Each as kubectl v1.32 says it (`kubectl create -f F --dry-run=client`): go-yaml's words.
+        ('kind: Job\nspec:\n  parallelism: !!int "abc"\n', "cannot decode !!str `abc` as a !!int"),
+        ('kind: Job\nspec:\n  parallelism: !!float "abc"\n', "cannot decode !!str `abc` as a !!float"),
+        ('kind: Job\nspec:\n  suspend: !!bool "maybe"\n', "cannot decode !!str `maybe` as a !!bool"),
+        ("kind: Job\nmetadata:\n  name: x\x01y\n", "control characters are not allowed"),
+        ("\x00\x01\x02binary junk", "control characters are not allowed"),
+    ],
+)
+def test_yaml_kubectl_refuses_is_refused_in_its_words(text: str, problem: str) -> None:
+    with pytest.raises(errors.PlainError) as exc:
+        manifest.load_documents(text, "f.yaml")
+    assert exc.value.message == f"error: error parsing f.yaml: error converting YAML to JSON: yaml: {problem}"
+
+
+def test_bytes_that_are_no_utf8_reach_the_servers_validation_as_kubectls_reader_lets_them(
+    tmp_path: Path,
+) -> None:
+    from kjob.commands import read_sources
+
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: x\xc3y\n")
+    [(_, text)] = read_sources([str(path)], None)
+    assert manifest.load_documents(text, str(path))[0]["metadata"]["name"] == "x\ufffdy"
+
+
 def test_load_documents_multi_document_skips_empty() -> None:
     text = "---\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: a}\n---\n\n---\n" + json.dumps(
         {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "b"}}
