@@ -944,6 +944,21 @@ class Store:
         fresh.objects, fresh.lines, fresh.live = dict(live), len(live), len(live)
         self._logs[path] = fresh
 
+    def expired_events(self) -> builtins.list[tuple[str, str]]:
+        """(namespace, name) of every stored event whose hour is up (see EVENT_TTL), hidden from
+        list() and get() but still in its log until deleted."""
+        cutoff = _event_cutoff()
+        base = f"{self.root}/events"
+        found: builtins.list[tuple[str, str]] = []
+        for ns in self._namespaces(base):
+            log = self._read_log(f"{base}/{ns}/{LOG_NAME}")
+            found += [
+                (ns, name)
+                for name, obj in log.objects.items()
+                if obj is not None and _event_expired(obj, cutoff)
+            ]
+        return found
+
     def file_exists(self, kind: str, namespace: str, name: str) -> bool:
         """Whether an object of a kind kept as files (jobs) has one, read or not: a corrupt one is
         there though no listing holds it."""

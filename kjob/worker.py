@@ -71,6 +71,8 @@ ACQUIRE_RETRIES: tuple[float | None, ...] = (0.005, 0.01, 0.02, 0.03, 0.04, None
 # then wait, then the next create): a worker still there spares each of them a start-up (~60 ms of
 # interpreter, imports and a first pass). Idle, it costs no CPU, only its memory.
 LINGER = 2.0
+# How often the worker deletes the events whose hour is up (the store hides them from then on).
+EXPIRY_INTERVAL = 60.0
 # How often a command that waits looks again when it cannot be woken (see Watcher).
 WATCH_POLL = 0.2
 # Launchers the worker starts. One starts its runs one after another (~1 ms of wall time a run here:
@@ -288,6 +290,7 @@ class Worker:
         self.last_event_ns = 0
         # Whether objects went since events were last collected (so the first pass collects too).
         self.removed = True
+        self.expire_at = 0.0  # when expired events are next deleted (the first pass does)
         # Every pod as the last pass left it, in the store's order, with its (namespace, name), and the
         # store's listing that this mirrors (see _list_pods).
         self.known: list[_Seen] = []
@@ -756,6 +759,13 @@ class Worker:
             live = [*kept, *(seen for seen in aside if seen.counted)]
             self._forget_events(job_uids, [*(seen.pod for seen in live), *created])
             self.removed = False
+        if now >= self.expire_at:
+            # Events past their hour, which the store hides already, deleted: their lines then count
+            # as dead, and a worker that never rests still rewrites its logs (see Store._compact).
+            self.expire_at = now + EXPIRY_INTERVAL
+            for ns, name in store.expired_events():
+                store.delete("events", ns, name)
+                changed = True
         for message in store.corrupt:
             log(message)
         self._take_in_writes()

@@ -969,3 +969,30 @@ def test_the_worker_takes_up_orjson_once_its_first_pass_has_started_containers(
     finally:
         worker.release()
     assert taken_up == [1]
+
+
+def test_the_worker_deletes_events_whose_hour_is_up(home: Path) -> None:
+    """The store hides an event an hour after its last write; the worker deletes it (a minute at most
+    later), so that a worker that never rests still rewrites its events log instead of growing it."""
+    from kjob import objects
+    from kjob.store import EVENT_TTL
+    from kjob.worker import Worker
+
+    store = Store(home)
+    with store.lock():
+        for name, age in (("old", EVENT_TTL + 5), ("recent", 60)):
+            stamp = objects.format_time(objects.now() - age)
+            store.create(
+                "events",
+                {"kind": "Event", "metadata": {"name": name, "namespace": "default"}, "lastTimestamp": stamp},
+            )
+    assert store.expired_events() == [("default", "old")]
+    worker = Worker(store)
+    assert worker.acquire()
+    try:
+        _passes(worker, store, lambda: not store.expired_events())
+    finally:
+        worker.release()
+    log = (home / "events" / "default" / ".log").read_text()
+    assert '"deleted":"old"' in log.replace(" ", "")
+    assert [e["metadata"]["name"] for e in Store(home).list("events")] == ["recent"]
