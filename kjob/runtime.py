@@ -371,6 +371,10 @@ def _run_shim(spec: RunSpec, placement: Any = None) -> NoReturn:
     os._exit(code)
 
 
+# A launcher's answer for a run it could not start (see Host._launch): the run stays asked for.
+NOT_CLAIMED = -1
+
+
 class Launcher:
     """The worker's end of the launcher: a small process the worker forks once, at its start, that
     hosts container runs (see Host). Forked early, it holds little of the worker's memory, and a fork
@@ -457,13 +461,16 @@ class Launcher:
             if not reply:
                 self.close()  # gone: a shim of the worker's own for each run until it starts another
                 break
+            try:
+                value = int(reply)
+            except ValueError:
+                value = 0
             if self.order:
                 key = self.order.popleft()
-                if key not in self.order:
+                if value != NOT_CLAIMED and key not in self.order:
                     self.asked.pop(key, None)
-            with contextlib.suppress(ValueError):
-                if int(reply) > 0:
-                    pids.append(int(reply))
+            if value > 0:
+                pids.append(value)
         return pids
 
     def fileno(self) -> int:
@@ -663,7 +670,7 @@ class Host:
                 reply = self._launch(pickle.loads(data))
             except Exception:
                 _log_exception("launch")
-                reply = 0
+                reply = NOT_CLAIMED
             with contextlib.suppress(OSError):
                 # A worker killed since it asked cannot hear the answer; the requests behind it still count.
                 self.sock.sendall(str(reply).encode())
@@ -683,7 +690,10 @@ class Host:
             if not claim(spec):
                 return 0
         except OSError:
-            return 0  # a full disk, say: unclaimed, the run is asked for again
+            # Its directory cannot be made (the state directory damaged, say): unclaimed, it stays
+            # asked for, and is found lost once LAUNCH_TIMEOUT has passed. (Answered 0, it was asked
+            # for again on the worker's next pass, again and again: ~87% of a core.)
+            return NOT_CLAIMED
         placement = self._kept_cgroup(spec) or _placement(spec)
         if placement is not None and placement.v2 and placement.rlimit_memory is None and self._shares():
             self.add(spec, placement)

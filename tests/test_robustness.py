@@ -549,3 +549,18 @@ def test_commands_that_wait_look_again_when_they_cannot_be_woken(kjob_proc, home
     out, errors = watch.communicate(timeout=10)
     assert (watch.returncode, errors) == (1, "")
     assert out.splitlines()[1].startswith("ro ")
+
+
+def test_a_run_that_cannot_be_claimed_is_asked_for_once_then_found_lost(kjob_proc, home: Path) -> None:
+    """A state directory whose `run` is a file: no run directory can be made. The launcher's answer
+    keeps the run asked for (it was asked for again on every pass: the worker at ~87% of a core, and
+    Created/Started recorded each time) until LAUNCH_TIMEOUT finds it lost, as a cluster's kubelet
+    finds a container it cannot locate."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "run").write_text("not a directory")
+    kjob_proc("create", "-f", "-", input=job_manifest("unrun", "echo hi", backoffLimit=0))
+    wait_until(lambda: "ContainerStatusUnknown" in kjob_proc("get", "pods").stdout, timeout=30)
+    events = json.loads(kjob_proc("get", "events", "-o", "json").stdout)["items"]
+    started = [e for e in events if e["reason"] == "Started"]
+    assert [e["count"] for e in started] == [1]
+    assert kjob_proc("wait", "--for=condition=failed", "job/unrun", "--timeout=30s").exit_code == 0
