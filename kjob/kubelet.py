@@ -512,7 +512,8 @@ def pod_status_list(status: Obj, init: bool) -> list[Obj]:
     return list(status.get("initContainerStatuses" if init else "containerStatuses") or [])
 
 
-# The order the kubelet lists a pod's conditions in; any other type after these.
+# The order the kubelet lists a pod's conditions in; any other type after these as they are set (once
+# the kubelet changes the status, sync_pod puts those another set first, as mergePodStatus does).
 _CONDITION_ORDER = ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled")
 _CONDITION_RANK = {t: i for i, t in enumerate(_CONDITION_ORDER)}
 _OTHER_RANK = len(_CONDITION_ORDER)

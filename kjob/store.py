@@ -316,6 +316,11 @@ def _unexpired(events: builtins.list[Obj]) -> builtins.list[Obj]:
     return [ev for ev in events if not _event_expired(ev, cutoff)]
 
 
+def _expired_names(log: _Log) -> set[str]:
+    cutoff = _event_cutoff()
+    return {name for name, obj in log.objects.items() if obj is not None and _event_expired(obj, cutoff)}
+
+
 def shape_error(obj: Obj) -> str | None:
     """What makes a parsed object no object of the API's: the parts every reader takes for what they
     are (metadata, spec and status objects, a name). A file edited by hand to `"spec": 5` is then
@@ -923,16 +928,12 @@ class Store:
         if log is None:
             return
         dead = log.lines - log.live
-        events = path.startswith(f"{self.root}/events/")
-        if eager and events and not dead:
-            cutoff = _event_cutoff()
-            dead = sum(1 for obj in log.objects.values() if obj is not None and _event_expired(obj, cutoff))
-        if not dead or (not eager and dead <= max(LOG_SLACK, log.live)):
+        if not eager and dead <= max(LOG_SLACK, log.live):
             return
-        live = {name: obj for name, obj in log.objects.items() if obj is not None}
-        if events:
-            cutoff = _event_cutoff()
-            live = {name: obj for name, obj in live.items() if not _event_expired(obj, cutoff)}
+        expired = _expired_names(log) if path.startswith(f"{self.root}/events/") else set()
+        if not dead and not expired:
+            return
+        live = {name: obj for name, obj in log.objects.items() if obj is not None and name not in expired}
         data = b"".join(_log_record(name, obj) + b"\n" for name, obj in live.items())
         try:
             tmp, st = _write_temp(path, data, os.getpid(), durable=durable)
@@ -947,17 +948,12 @@ class Store:
     def expired_events(self) -> builtins.list[tuple[str, str]]:
         """(namespace, name) of every stored event whose hour is up (see EVENT_TTL), hidden from
         list() and get() but still in its log until deleted."""
-        cutoff = _event_cutoff()
         base = f"{self.root}/events"
-        found: builtins.list[tuple[str, str]] = []
-        for ns in self._namespaces(base):
-            log = self._read_log(f"{base}/{ns}/{LOG_NAME}")
-            found += [
-                (ns, name)
-                for name, obj in log.objects.items()
-                if obj is not None and _event_expired(obj, cutoff)
-            ]
-        return found
+        return [
+            (ns, name)
+            for ns in self._namespaces(base)
+            for name in sorted(_expired_names(self._read_log(f"{base}/{ns}/{LOG_NAME}")))
+        ]
 
     def file_exists(self, kind: str, namespace: str, name: str) -> bool:
         """Whether an object of a kind kept as files (jobs) has one, read or not: a corrupt one is

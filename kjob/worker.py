@@ -52,7 +52,6 @@ OTHERS_MOVED = b"n"
 # for. (A job of 1,000 pods is ~200 passes: each woke `kjob wait` for nothing.)
 JOBS_ONLY = ".jobs.sock"
 LOG_NAME = "worker.log"
-FOREGROUND = FOREGROUND_FINALIZER
 STORE_RETRY = 1.0
 # How often a worker waiting on running containers looks whether its state directory is still the one
 # it locked: one removed and made again (`rm -rf ~/.kjob`, then kjob again) has a worker of its own,
@@ -635,7 +634,7 @@ class Worker:
                 # The TTL controller deletes with propagationPolicy Foreground: pods first, then the job.
                 if not is_deleting(job):
                     job["metadata"]["deletionTimestamp"] = format_time(now)
-                    job["metadata"]["finalizers"] = [*(meta(job).get("finalizers") or []), FOREGROUND]
+                    job["metadata"]["finalizers"] = [*_finalizers(job), FOREGROUND_FINALIZER]
                     store.update("jobs", job)
                     changed = True
             else:
@@ -712,7 +711,7 @@ class Worker:
                     self._mark_deleted(pod, now)
                     store.update("pods", pod)
                     changed = True
-            others = [f for f in _finalizers(job) if f != FOREGROUND]
+            others = [f for f in _finalizers(job) if f != FOREGROUND_FINALIZER]
             if not owned and others:
                 # The garbage collector's part is done; the user's finalizers hold the job on.
                 job["metadata"]["finalizers"] = others
