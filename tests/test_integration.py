@@ -996,3 +996,26 @@ def test_the_worker_deletes_events_whose_hour_is_up(home: Path) -> None:
     log = (home / "events" / "default" / ".log").read_text()
     assert '"deleted":"old"' in log.replace(" ", "")
     assert [e["metadata"]["name"] for e in Store(home).list("events")] == ["recent"]
+
+
+def test_a_pod_whose_job_was_made_again_under_its_name_is_collected(home: Path) -> None:
+    """A job whose file no longer parses is passed over (see test_robustness), but a job listed under
+    the pod's job's name with another uid is another job: the pod's own is gone, and the pod goes."""
+    from kjob import objects
+    from kjob.worker import Worker
+
+    store, job = _counted_pods(home, 1)
+    pod = store.list("pods")[0]
+    other = Store(home)
+    with other.lock():
+        other.delete("jobs", "default", "j")
+        again = json.loads(json.dumps(job))
+        again["metadata"]["uid"] = objects.new_uid()
+        again["metadata"].pop("resourceVersion", None)
+        other.create("jobs", again)
+    worker = Worker(store)
+    assert worker.acquire()
+    try:
+        _passes(worker, store, lambda: Store(home).get("pods", "default", pod["metadata"]["name"]) is None)
+    finally:
+        worker.release()
