@@ -409,6 +409,8 @@ class Store:
         self._looked = False
         # Writes held back until the cached span ends: path -> (kind, object, or None to delete).
         self._pending: dict[str, tuple[str, Obj | None]] = {}
+        # Logs that write_ahead() wrote to in this span, not synced yet: the span's end syncs them.
+        self._unsynced: set[str] = set()
         self._logs: dict[str, _Log] = {}  # log path -> what it says, as far as read
         self._fresh_logs: set[str] | None = None  # in a cached span: the logs read in it
         self._peeked: set[str] = set()  # logs searched for one object, not read whole (see _read)
@@ -475,7 +477,8 @@ class Store:
         """Reads remembered and writes held back in memory, for one process holding lock() for the
         whole span (the worker's pass). Writes reach the disk at the end, each object once, jobs
         before pods before events: a job's record of a finished pod is on disk before the pod
-        loses its tracking finalizer, so a crash cannot lose a count."""
+        loses its tracking finalizer, so a crash cannot lose a count. (Pods that depend on no job's
+        record may be written ahead: write_ahead().)"""
         self._require_lock()
         self._cache = {}
         self._pending = {}
@@ -558,9 +561,51 @@ class Store:
             elif not present and found:
                 del listing[i]
 
+    def write_ahead(self, kind: str, objs: Iterable[Obj]) -> builtins.list[Obj]:
+        """Write some of this span's pending objects of a log kind now, ahead of the span's other
+        writes and unsynced; the ones written, as they were written. The worker's pass writes the
+        pods whose containers it starts this way and then starts them: the pod's line must be there
+        before its process (whatever sees the process can read its pod), but need not be on disk, for
+        a crash of the machine ends the process too. The span's end syncs these lines with the rest,
+        after the jobs' files, and the pass's containers run meanwhile: the syncs took a third of the
+        worker's time before its containers started. An object of `objs` not written in this span
+        is left; one whose line must follow a job's record (a pod that lost its tracking finalizer
+        this span: see cached()) is not the caller's to write ahead."""
+        self._require_lock()
+        pending = self._pending
+        entries: dict[str, builtins.list[tuple[str, Obj | None]]] = {}
+        ahead: builtins.list[Obj] = []
+        for obj in objs:
+            namespace = namespace_of(obj)
+            entry = pending.pop(f"{self.root}/{kind}/{namespace}/{name_of(obj)}.json", None)
+            if entry is None or entry[1] is None:
+                continue
+            entries.setdefault(namespace, []).append((name_of(entry[1]), entry[1]))
+            ahead.append(entry[1])
+        for namespace, logged in entries.items():
+            self._append(kind, namespace, logged, sync=False)
+            self._unsynced.add(f"{self.root}/{kind}/{namespace}/{LOG_NAME}")
+            self._remember_logged(kind, namespace, logged)
+        return ahead
+
+    def _sync_ahead(self, synced: set[str]) -> None:
+        """Sync the logs write_ahead() wrote to that the flush did not sync as it wrote them."""
+        unsynced, self._unsynced = self._unsynced - synced, set()
+        for path in unsynced:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+                try:
+                    os.fdatasync(fd)
+                finally:
+                    os.close(fd)
+            except OSError as e:
+                self._forget()
+                raise StoreError(f"cannot write to {self.root}: {e.strerror or e}") from e
+
     def _flush(self) -> None:
         pending = self._pending
         if not pending:
+            self._sync_ahead(set())
             return
         order = {kind: i for i, kind in enumerate(KINDS)}
         # Jobs before pods before events (see cached()); each object encoded once, as it is now, however
@@ -606,10 +651,13 @@ class Store:
                     if self._memo is not None:
                         self._memo.pop(path, None)
                         self._relist(kind, path, present=False)
+            synced: set[str] = set()
             for (kind, ns), entries in logged.items():
                 self._append(kind, ns, entries)
                 if kind not in EPHEMERAL_KINDS:
+                    synced.add(f"{self.root}/{kind}/{ns}/{LOG_NAME}")
                     self._remember_logged(kind, ns, entries)
+            self._sync_ahead(synced)
             if any(kind in EPHEMERAL_KINDS for kind, _ in logged):
                 # Events are dropped from the remembered listings, not kept sorted through thousands
                 # of inserts: the worker writes five a pod and lists them only at its start.
@@ -865,7 +913,9 @@ class Store:
             fresh.add(path)
         return log
 
-    def _append(self, kind: str, namespace: str, entries: builtins.list[tuple[str, Obj | None]]) -> None:
+    def _append(
+        self, kind: str, namespace: str, entries: builtins.list[tuple[str, Obj | None]], sync: bool = True
+    ) -> None:
         """Write objects (None: deleted) to a namespace's log of a kind, in one write, lock held."""
         directory = f"{self.root}/{kind}/{namespace}"
         path = f"{directory}/{LOG_NAME}"
@@ -884,8 +934,8 @@ class Store:
                 if st.st_size and os.pread(fd, 1, st.st_size - 1) != b"\n":
                     data = b"\n" + data  # after a line a crash cut short, on a line of its own
                 write_all(fd, data)
-                if kind not in EPHEMERAL_KINDS:
-                    os.fdatasync(fd)  # before the containers of the pods just written start
+                if sync and kind not in EPHEMERAL_KINDS:
+                    os.fdatasync(fd)
             finally:
                 os.close(fd)
         except OSError as e:

@@ -297,7 +297,8 @@ class Worker:
         self.known_listing: list[str] | None = None
         self.claim_jobs: dict[str, str] = {}
         self.retry_at = 0.0  # no pass before this time (after a failed one)
-        self.launches: list[Any] = []  # container runs decided in this pass, started after its writes
+        # Container runs decided in this pass, each with its pod: started once the pod is written.
+        self.launches: list[tuple[Obj, Any]] = []
         self.launchers: list[Any] = []  # kjob.runtime.Launcher
         self.turn = 0  # the launcher asked next
         self.created: list[Obj] = []  # pods the job controller created in this pass
@@ -412,9 +413,12 @@ class Worker:
                 with self.store.lock():
                     with self.store.cached():
                         changed, work = self.run_pass()
+                        # Most containers start before the pass's writes reach the disk, their pods
+                        # written ahead, and run while the jobs' files and the logs are synced.
+                        self.start_launches(ahead=True)
                     if changed:
                         self.last_change = time.monotonic()
-                    # The pass's writes are on disk now (cached() flushed them): start its containers.
+                    # The pass's writes are on disk now (cached() flushed them): start the others.
                     self.start_launches()
                     if work or self.shims:
                         self.idle_since = None
@@ -511,8 +515,27 @@ class Worker:
             self.watch_shim(launcher.pid, shared=True)  # watched from the start: its descriptor, too
         return launcher
 
-    def start_launches(self) -> None:
+    def start_launches(self, ahead: bool = False) -> None:
+        """Start the runs the pass decided on. `ahead`: in the pass's cached span, those whose pods
+        can be written ahead of its other writes (see Store.write_ahead()); the others are left for
+        the call after the span, once its writes are on disk."""
         launches, self.launches = self.launches, []
+        if ahead and launches:
+            store = self.store
+            # A pod that lost its tracking finalizer in this pass is written after its job's record of
+            # it (cached()), so its run waits for the span's end. (A pod the pass did not write is on
+            # disk as it is.)
+            tracked = [
+                pod
+                for pod in store.current("pods", {id(pod): pod for pod, _ in launches}.values())
+                if TRACKING_FINALIZER in (meta(pod).get("finalizers") or [])
+            ]
+            store.write_ahead("pods", tracked)
+            early = {(namespace_of(pod), name_of(pod)) for pod in tracked}
+            self.launches = [
+                (pod, spec) for pod, spec in launches if (namespace_of(pod), name_of(pod)) not in early
+            ]
+            launches = [item for item in launches if (namespace_of(item[0]), name_of(item[0])) in early]
         if not launches:
             return
         if not self.launchers:  # a Worker driven pass by pass (tests), not by run()
@@ -528,7 +551,7 @@ class Worker:
                     self.launchers[i] = self.start_launcher()
         # Taken in turn, across passes too: a pass that starts one run gives it to the next launcher.
         shares: list[list[Any]] = [[] for _ in self.launchers]
-        for spec in launches:
+        for _, spec in launches:
             shares[self.turn % len(shares)].append(spec)
             self.turn += 1
         for launcher, specs in zip(self.launchers, shares, strict=True):
@@ -977,8 +1000,8 @@ class Worker:
         for launch in result.launch:
             spec = self._run_spec(new, launch, run_dir, kubelet)
             if not isinstance(spec, str):
-                # Started only once the pass's writes are on disk: no process without its pod.
-                self.launches.append(spec)
+                # Started only once its pod is written: no process without its pod.
+                self.launches.append((new, spec))
         for stop in result.stop:
             runtime.request_stop(run_dir, stop.container, stop.attempt, stop.grace)
             stopping.add(stop.container)

@@ -834,6 +834,71 @@ def _worker_with_silent_launcher(home: Path, monkeypatch: pytest.MonkeyPatch, **
     return worker, launcher, synced, store
 
 
+def test_a_pass_starts_its_containers_before_its_other_writes_land(home: Path) -> None:
+    """A pass writes the pods it starts containers for ahead of the rest (Store.write_ahead), starts
+    them, and only then writes and syncs its job: the containers run while the worker syncs. No
+    process without its pod: whatever sees a container can read its pod."""
+    worker, launcher = _new_worker_with_a_job(home)
+    store = worker.store
+    at_launch: list[tuple[list[str], object]] = []
+    asked = launcher.launch
+
+    def launch(specs):  # type: ignore[no-untyped-def]
+        reader = Store(home)
+        pods = [pod["metadata"]["name"] for pod in reader.list("pods")]
+        at_launch.append((pods, reader.must_get("jobs", "default", "j").get("status", {}).get("active")))
+        return asked(specs)
+
+    launcher.launch = launch  # type: ignore[method-assign]
+    assert worker.acquire()
+    try:
+        with store.lock():
+            with store.cached():
+                worker.run_pass()
+                worker.start_launches(ahead=True)
+            worker.start_launches()
+        assert len(at_launch) == 1
+        pods, active = at_launch[0]
+        assert len(pods) == 1 and pods[0].startswith("j-")
+        assert active is None  # the job's count of it came after
+        assert Store(home).must_get("jobs", "default", "j")["status"]["active"] == 1
+    finally:
+        worker.release()
+
+
+def test_a_pod_that_lost_its_tracking_finalizer_in_the_pass_starts_after_the_pass_writes(
+    home: Path,
+) -> None:
+    """A pod's line without its tracking finalizer must follow its job's record of it (Store.cached),
+    so a run of such a pod is not started ahead of the pass's writes, but after them."""
+    from kjob.objects import TRACKING_FINALIZER
+    from kjob.runtime import RunSpec
+
+    worker, launcher = _new_worker_with_a_job(home)
+    store = worker.store
+    assert worker.acquire()
+    try:
+        with store.lock(), store.cached():
+            worker.run_pass()
+        worker.start_launches()
+        launcher.answer_all()
+        with store.lock():
+            with store.cached():
+                pod = store.list("pods")[0]
+                assert TRACKING_FINALIZER in pod["metadata"]["finalizers"]
+                pod["metadata"]["finalizers"] = []
+                store.update("pods", pod)
+                spec = RunSpec(str(home / "run" / "x"), "c", 1, ["true"], {}, "/", "", 1.0)
+                worker.launches = [(pod, spec)]
+                worker.start_launches(ahead=True)
+                assert launcher.asked == {}
+                assert worker.launches == [(pod, spec)]
+            worker.start_launches()
+        assert list(launcher.asked) == [f"{home}/run/x/c.1"]
+    finally:
+        worker.release()
+
+
 def test_a_pass_leaves_alone_a_pod_whose_run_the_launcher_has_not_taken_up(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -670,6 +670,56 @@ def test_a_flush_syncs_once_and_lands_jobs_before_pods_each_object_once_as_it_en
     assert int(pod_on_disk["metadata"]["resourceVersion"]) > int(on_disk["metadata"]["resourceVersion"])
 
 
+def test_pods_written_ahead_are_there_before_the_span_ends_and_synced_after_its_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker writes the pods whose containers it starts ahead of its pass's other writes
+    (write_ahead), unsynced: another process reads them at once. The span's end writes the rest as
+    before, jobs synced and renamed first, and syncs the log those pods went to with the others."""
+    seen = _record_syncs(monkeypatch)
+    store = _worker_store(tmp_path)
+    with store.lock(), store.cached():
+        store.create("jobs", job("j"))
+        store.create("pods", _pod("done"))
+    seen.clear()
+    with store.lock(), store.cached():
+        made = store.must_get("jobs", "default", "j")
+        store.update("jobs", dict(made, spec={"round": 1}))
+        store.update("pods", dict(store.must_get("pods", "default", "done"), status={"phase": "Succeeded"}))
+        new = store.create("pods", _pod("new", phase="Pending"))
+        assert store.write_ahead("pods", [new, _pod("not-written-in-this-span")]) == [new]
+        assert seen == []  # written, not synced
+        reader = Store(tmp_path)
+        assert reader.must_get("pods", "default", "new")["status"] == {"phase": "Pending"}
+        assert reader.must_get("pods", "default", "done")["status"] == {"phase": "Running"}
+        assert reader.must_get("jobs", "default", "j")["spec"] == {}
+    assert seen == ["fsync jobs", "rename jobs", "fdatasync pods"]
+    lines = (tmp_path / "pods" / "default" / ".log").read_bytes().splitlines()
+    assert [json.loads(line)["object"]["metadata"]["name"] for line in lines] == ["done", "new", "done"]
+    assert Store(tmp_path).must_get("pods", "default", "done")["status"] == {"phase": "Succeeded"}
+
+
+def test_a_span_that_only_wrote_ahead_still_syncs_what_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lines written ahead reach the disk by the span's end, though it has nothing else to write;
+    and an object written again after it was written ahead lands in its last state."""
+    seen = _record_syncs(monkeypatch)
+    store = _worker_store(tmp_path)
+    with store.lock(), store.cached():
+        store.write_ahead("pods", [store.create("pods", _pod("a", phase="Pending"))])
+        assert "fdatasync pods" not in seen
+    assert seen[-1:] == ["fdatasync pods"]  # (after the counter's first block, reserved as the span began)
+    seen.clear()
+    with store.lock(), store.cached():
+        pod = store.update("pods", dict(store.must_get("pods", "default", "a"), status={"phase": "Running"}))
+        store.write_ahead("pods", [pod])
+        store.update("pods", dict(pod, status={"phase": "Succeeded"}))
+    assert seen == ["fdatasync pods"]
+    assert Store(tmp_path).must_get("pods", "default", "a")["status"] == {"phase": "Succeeded"}
+    assert len((tmp_path / "pods" / "default" / ".log").read_bytes().splitlines()) == 3
+
+
 # ---------------------------------------------------------------- pods: a log a namespace
 
 
