@@ -139,14 +139,16 @@ def validation_directive(value: str) -> str:
 _UNKNOWN_FIELD = re.compile(r'unknown field "((?:[^"\\]|\\.)*)"')
 
 
-def check_fields(manifest: Any, obj: Obj, source: str, verb: str, validation: str) -> list[str]:
+def check_fields(
+    manifest: Any, obj: Obj, source: str, verb: str, validation: str, kind: str = "Job"
+) -> list[str]:
     """The API server's field validation under a fieldValidation directive.
 
     Strict raises what the server answers; Warn and Ignore drop unknown fields from obj (Warn also
     returns the server's `Warning: unknown field "..."` lines). Type errors fail in every mode.
     """
     try:
-        manifest.check_fields(obj, source, verb=verb)
+        manifest.check_fields(obj, source, verb=verb, kind=kind)
         return []
     except BadRequest as e:
         if validation == VALIDATE_STRICT or "strict decoding error: " not in e.text:
@@ -486,6 +488,12 @@ def patch_object(
         if dry_run == DRY_RUN_CLIENT:
             done = "patched" if new != old else "patched (no change)"
             return Outcome(line=f"{shown}/{name} {done}{suffix}", obj=new)
+        # kubectl patch asks for no fieldValidation, and the server's default is Warn: the patched
+        # object's unknown fields are dropped as it is decoded, each one said in a warning.
+        try:
+            warnings = check_fields(manifest, new, name, "patching", VALIDATE_WARN, str(old.get("kind")))
+        except BadRequest as e:
+            return Outcome(error=BadRequest(e.text))
         if subresource == "status":
             # The status strategy keeps the spec; labels and annotations may change alongside (and a
             # pod's owners stay: the pods/status endpoint may not touch them).
@@ -502,13 +510,9 @@ def patch_object(
             new["status"] = copy.deepcopy(old.get("status") or {})
         error = _patched_identity(old, new, name, resource)
         if error is not None:
-            return Outcome(error=error)
+            return Outcome(error=error, warnings=warnings)
         new_meta = new["metadata"]
         if kind == "jobs":
-            try:
-                manifest.check_fields(new, name, verb="patching")
-            except BadRequest as e:
-                return Outcome(error=BadRequest(e.text))
             manifest.default_job_update(new)
         causes = manifest.validate_meta_update(old, new)
         if kind == "pods":
@@ -521,21 +525,23 @@ def patch_object(
         if causes:
             from kjob.errors import Invalid
 
-            return Outcome(error=Invalid(str(old.get("kind")), name, list(dict.fromkeys(causes))))
+            return Outcome(
+                error=Invalid(str(old.get("kind")), name, list(dict.fromkeys(causes))), warnings=warnings
+            )
         if new == old:
             # A read all the same: a worker that died with the object's work left is started again.
             worker.ensure_running(store, [old])
-            return Outcome(line=f"{shown}/{name} patched (no change){suffix}", obj=old)
+            return Outcome(line=f"{shown}/{name} patched (no change){suffix}", obj=old, warnings=warnings)
         if kind == "jobs" and new.get("spec") != old.get("spec"):
             new_meta["generation"] = int(new_meta.get("generation") or 1) + 1
         if dry_run == DRY_RUN_SERVER:
-            return Outcome(line=f"{shown}/{name} patched{suffix}", obj=new)
+            return Outcome(line=f"{shown}/{name} patched{suffix}", obj=new, warnings=warnings)
         if kind == "jobs":
             store_update(store, new)
         else:
             store.update("pods", new)
     worker.ensure_running(store)
-    return Outcome(line=f"{shown}/{name} patched", obj=new)
+    return Outcome(line=f"{shown}/{name} patched", obj=new, warnings=warnings)
 
 
 def store_update(store: Store, job: Obj) -> None:

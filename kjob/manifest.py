@@ -317,9 +317,10 @@ def _check_job_type(obj: Obj, source: str) -> None:
 # ---------------------------------------------------------------- strict field validation
 
 SCHEMA_VERSION_DIR = "v1.32.0-local-strict"
-# The batch/v1 Job schema pruned to what the field checker reads (42 KB of the upstream definitions'
-# ~100 MB), shipped with kjob: derived from kubernetes-validate's files on a state directory's first
-# `create`, and cached there, it cost that command ~15 ms (a test keeps it true to them: write_schema()).
+# The batch/v1 Job and v1 Pod schemas pruned to what the field checker reads (~48 KB of the upstream
+# definitions' ~100 MB), shipped with kjob: derived from kubernetes-validate's files on a state
+# directory's first `create`, and cached there, it cost that command ~15 ms (a test keeps it true to
+# them: write_schema()). (Named for the Job's alone, which it was first.)
 SHIPPED_SCHEMA = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "schema", f"job-{SCHEMA_VERSION_DIR}.json"
 )
@@ -346,6 +347,10 @@ _NAMED_STRINGS = {
     ("Toleration", "effect"): "v1.TaintEffect",
     ("JobCondition", "type"): "v1.JobConditionType",
     ("JobCondition", "status"): "v1.ConditionStatus",
+    ("PodStatus", "phase"): "v1.PodPhase",
+    ("PodStatus", "qosClass"): "v1.PodQOSClass",
+    ("PodCondition", "type"): "v1.PodConditionType",
+    ("PodCondition", "status"): "v1.ConditionStatus",
 }
 
 _QUANTITY_RE = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
@@ -391,19 +396,23 @@ def _prune(node: Any, defs: Obj, wanted: list[str]) -> Any:
 
 
 def build_schema() -> Obj:
-    """The pruned Job schema, from the upstream OpenAPI definitions kubernetes-validate ships."""
+    """The pruned Job and Pod schemas (`root` and `pod`, sharing `defs`), from the upstream OpenAPI
+    definitions kubernetes-validate ships."""
     base = os.path.join(_schema_dir(), SCHEMA_VERSION_DIR)
     with open(os.path.join(base, "job-batch-v1.json"), encoding="utf-8") as fh:
         job = json.load(fh)
+    with open(os.path.join(base, "pod-v1.json"), encoding="utf-8") as fh:
+        pod = json.load(fh)
     with open(os.path.join(base, "_definitions.json"), encoding="utf-8") as fh:
         all_defs = json.load(fh)["$defs"]
     defs: Obj = {}
     wanted: list[str] = []
     root = _prune(job, defs, wanted)
+    pod_root = _prune(pod, defs, wanted)
     while wanted:
         name = wanted.pop()
         defs[name] = _prune(all_defs[name], defs, wanted)
-    return {"root": root, "defs": defs}
+    return {"root": root, "pod": pod_root, "defs": defs}
 
 
 def write_schema(path: str = SHIPPED_SCHEMA) -> None:
@@ -420,7 +429,7 @@ def _load_schema() -> Obj:
             with open(SHIPPED_SCHEMA, encoding="utf-8") as fh:
                 _SCHEMA = json.load(fh)
         except (OSError, ValueError) as exc:
-            raise errors.KjobError(f"error: cannot read the batch/v1 Job schema: {exc}") from None
+            raise errors.KjobError(f"error: cannot read the Job and Pod schemas: {exc}") from None
     return _SCHEMA
 
 
@@ -589,17 +598,19 @@ def _check_quantity(text: str) -> None:
         raise _Fatal("unable to parse quantity's suffix")
 
 
-def check_fields(obj: Obj, source: str, verb: str = "creating") -> None:
-    """The API server's strict decoding of a batch/v1 Job (kubectl's default --validate=strict).
+def check_fields(obj: Obj, source: str, verb: str = "creating", kind: str = "Job") -> None:
+    """The API server's strict decoding of a batch/v1 Job or a v1 Pod (kubectl's default
+    --validate=strict).
 
     Raises BadRequest, as kubectl prints it with `error when <verb> "<source>": `, for the first JSON
     type error (Go's encoding/json wording) or else for every unknown field, joined with ", ".
     """
-    checker = _FieldChecker(_load_schema())
+    schema = _load_schema()
+    checker = _FieldChecker(schema)
     try:
         if not isinstance(obj, dict):
-            raise _Fatal(f"json: cannot unmarshal {_json_kind(obj)} into Go value of type v1.Job")
-        checker.check_struct(obj, checker.root, "Job", "", "")
+            raise _Fatal(f"json: cannot unmarshal {_json_kind(obj)} into Go value of type v1.{kind}")
+        checker.check_struct(obj, checker.root if kind == "Job" else schema["pod"], kind, "", "")
         problem = checker.type_error
         if problem is None and checker.unknown:
             problem = "strict decoding error: " + ", ".join(f'unknown field "{p}"' for p in checker.unknown)
@@ -607,7 +618,7 @@ def check_fields(obj: Obj, source: str, verb: str = "creating") -> None:
         problem = str(exc)
     if problem is not None:
         raise errors.BadRequest(
-            f'Job in version "v1" cannot be handled as a Job: {problem}',
+            f'{kind} in version "v1" cannot be handled as a {kind}: {problem}',
             f'error when {verb} "{source}": ',
         )
 

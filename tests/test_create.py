@@ -841,6 +841,76 @@ def test_a_pod_patch_changes_what_a_running_pod_may_change_and_nothing_else(
         )
 
 
+@pytest.mark.parametrize(
+    ("patch_type", "spec", "path"),
+    [
+        ("strategic", '{"containers":[{"name":"c","bogus":1}]}', "spec.containers[0].bogus"),
+        ("merge", '{"bogus":1}', "spec.bogus"),
+    ],
+)
+def test_a_pods_unknown_fields_are_dropped_with_a_warning_as_the_servers_default_is(
+    kjob, home: Path, patch_type: str, spec: str, path: str
+) -> None:
+    """kubectl patch asks for no fieldValidation, and the API server's default is Warn: the patched
+    pod is decoded without the fields a Pod does not have, each one named in a warning, and what the
+    patch changed besides lands."""
+    _finished_pod(home)
+    patch = '{"metadata":{"labels":{"tier":"web"},"nickname":"x"},"spec":' + spec + "}"
+    r = kjob("patch", "pod", "lone", f"--type={patch_type}", "-p", patch)
+    assert (r.exit_code, r.stdout) == (0, "pod/lone patched\n")
+    assert r.stderr == f'Warning: unknown field "metadata.nickname"\nWarning: unknown field "{path}"\n'
+    after = json.loads(kjob("get", "pod", "lone", "-o", "json").stdout)
+    assert "nickname" not in after["metadata"] and after["metadata"]["labels"]["tier"] == "web"
+    assert all("bogus" not in c for c in after["spec"]["containers"])
+
+
+def test_a_pod_patch_of_unknown_fields_only_changes_nothing(kjob, home: Path) -> None:
+    _finished_pod(home)
+    before = json.loads(kjob("get", "pod", "lone", "-o", "json").stdout)
+    r = kjob("patch", "pod", "lone", "-p", '{"metadata":{"nickname":"x"}}')
+    assert (r.exit_code, r.stdout, r.stderr) == (
+        0,
+        "pod/lone patched (no change)\n",
+        'Warning: unknown field "metadata.nickname"\n',
+    )
+    assert json.loads(kjob("get", "pod", "lone", "-o", "json").stdout) == before
+    r = kjob(
+        "patch",
+        "pod",
+        "lone",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"mood":"ok","conditions":[{"type":"Ready","status":"False","why":1}]}}',
+    )
+    assert (
+        r.stderr
+        == 'Warning: unknown field "status.conditions[0].why"\nWarning: unknown field "status.mood"\n'
+    )
+    assert json.loads(kjob("get", "pod", "lone", "-o", "json").stdout) == before
+
+
+def test_a_jobs_unknown_fields_are_dropped_with_a_warning_too(kjob) -> None:
+    assert kjob("create", "job", "u", "--image=busybox", "--", "true").exit_code == 0
+    assert kjob("patch", "job", "u", "-p", '{"spec":{"suspend":true,"paralelism":2}}').stderr == (
+        'Warning: unknown field "spec.paralelism"\n'
+    )
+    job = json.loads(kjob("get", "job", "u", "-o", "json").stdout)
+    assert job["spec"]["suspend"] is True and "paralelism" not in job["spec"]
+
+
+def test_a_pod_patch_of_the_wrong_type_is_refused_and_writes_nothing(kjob, home: Path) -> None:
+    _finished_pod(home)
+    before = json.loads(kjob("get", "pod", "lone", "-o", "json").stdout)
+    r = kjob("patch", "pod", "lone", "-p", '{"spec":{"activeDeadlineSeconds":"soon"}}')
+    assert r.exit_code == 1
+    assert r.stderr == (
+        'Error from server (BadRequest): Pod in version "v1" cannot be handled as a Pod: json: cannot '
+        "unmarshal string into Go struct field PodSpec.spec.activeDeadlineSeconds of type int64\n"
+    )
+    assert json.loads(kjob("get", "pod", "lone", "-o", "json").stdout) == before
+
+
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
 @pytest.mark.parametrize(
     "args", [[], ["-p", "{}", "--patch-file", "/tmp/x.json"], ["--patch-file", "/nonexistent/p.json"]]
