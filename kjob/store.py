@@ -599,8 +599,13 @@ class Store:
                 finally:
                     os.close(fd)
             except OSError as e:
-                self._forget()
-                raise StoreError(f"cannot write to {self.root}: {e.strerror or e}") from e
+                raise self._write_failed(e) from e
+
+    def _write_failed(self, e: OSError) -> StoreError:
+        """What a failed write raises, once what this process remembers is let go (it may no longer
+        be what the disk holds)."""
+        self._forget()
+        return StoreError(f"cannot write to {self.root}: {e.strerror or e}")
 
     def _flush(self) -> None:
         pending = self._pending
@@ -664,11 +669,10 @@ class Store:
                 for key in [k for k in self._listings if k[0] in EPHEMERAL_KINDS]:
                     del self._listings[key]
         except OSError as e:
-            self._forget()
             for _, _, tmp, _ in temps[renamed:]:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
-            raise StoreError(f"cannot write to {self.root}: {e.strerror or e}") from e
+            raise self._write_failed(e) from e
 
     def _require_lock(self) -> None:
         if not self._lock_depth:
@@ -939,8 +943,7 @@ class Store:
             finally:
                 os.close(fd)
         except OSError as e:
-            self._forget()
-            raise StoreError(f"cannot write to {self.root}: {e.strerror or e}") from e
+            raise self._write_failed(e) from e
         if st.st_ino == log.ino or (log.ino == -1 and st.st_size == 0):
             # Taken in as written, not read back (what was there before was read just now).
             log.ino, log.offset = st.st_ino, st.st_size + len(data)
