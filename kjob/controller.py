@@ -191,6 +191,7 @@ def new_pod(job: Obj, now: float, index: int | None, suffix: Callable[[], str] =
     }
     if annotations:
         pod_meta["annotations"] = annotations
+    _default_requests(pod_spec)
     pod_spec.setdefault("serviceAccountName", "default")
     pod_spec.setdefault("serviceAccount", pod_spec["serviceAccountName"])
     pod_spec.setdefault("priority", 0)
@@ -203,6 +204,23 @@ def new_pod(job: Obj, now: float, index: int | None, suffix: Callable[[], str] =
         "spec": pod_spec,
         "status": {"phase": "Pending", "qosClass": qos_class(pod_spec)},
     }
+
+
+def _default_requests(pod_spec: Obj) -> None:
+    """SetDefaults_Pod: a container with limits requests what it limits, where it requests nothing of
+    its own for that resource. (A Pod's defaulting, not a template's: the job's template keeps what it
+    says.)"""
+    for group in ("initContainers", "containers"):
+        for container in pod_spec.get(group) or []:
+            resources = container.get("resources")
+            limits = resources.get("limits") if isinstance(resources, dict) else None
+            if not isinstance(limits, dict) or not limits:
+                continue
+            requests = resources.get("requests")
+            if not isinstance(requests, dict):
+                requests = resources["requests"] = {}
+            for name, value in limits.items():
+                requests.setdefault(name, value)
 
 
 def qos_class(pod_spec: Obj) -> str:

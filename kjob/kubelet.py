@@ -666,30 +666,39 @@ def field_ref(pod: Obj, path: str) -> str:
     return str(values.get(path, ""))
 
 
-def container_env(pod: Obj, container: Obj) -> dict[str, str]:
-    """The process environment: the base a container image would give, then the container's env."""
+def container_vars(pod: Obj, container: Obj) -> dict[str, str]:
+    """The container's own variables, as the kubelet makes them (makeEnvironmentVariables): its env in
+    order, each value's $(VAR) expanded with those before it. An optional reference to what is not
+    there (a Secret's or ConfigMap's key: there are none here) sets nothing, and $(VAR) of it stays
+    as written; so does $(PATH): the image's and the runtime's variables are no part of this."""
+    out: dict[str, str] = {}
+    for item in container.get("env") or []:
+        name = item.get("name")
+        if not name:
+            continue
+        if "value" in item:
+            out[name] = expand(str(item.get("value") or ""), out)
+        elif "valueFrom" in item:
+            ref = item["valueFrom"]
+            if "fieldRef" in ref:
+                out[name] = field_ref(pod, ref["fieldRef"].get("fieldPath", ""))
+            elif "resourceFieldRef" in ref:
+                out[name] = _resource_value(pod, container, ref["resourceFieldRef"])
+        else:
+            out[name] = ""
+    return out
+
+
+def container_env(pod: Obj, container: Obj, own: dict[str, str] | None = None) -> dict[str, str]:
+    """The process environment: the base a container image and its runtime would give, then the
+    container's own variables (`own`: container_vars(), if worked out already)."""
     spec = pod.get("spec") or {}
     env: dict[str, str] = {
         "PATH": os.environ.get("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
         "HOSTNAME": spec.get("hostname") or name_of(pod),
         "HOME": os.environ.get("HOME", "/root"),
     }
-    for item in container.get("env") or []:
-        name = item.get("name")
-        if not name:
-            continue
-        if "value" in item:
-            env[name] = expand(str(item.get("value") or ""), env)
-        elif "valueFrom" in item:
-            ref = item["valueFrom"]
-            if "fieldRef" in ref:
-                env[name] = field_ref(pod, ref["fieldRef"].get("fieldPath", ""))
-            elif "resourceFieldRef" in ref:
-                env[name] = _resource_value(pod, container, ref["resourceFieldRef"])
-            else:
-                env.setdefault(name, "")
-        else:
-            env[name] = ""
+    env.update(container_vars(pod, container) if own is None else own)
     return env
 
 
@@ -738,5 +747,6 @@ def _allocatable(resource: str) -> float:
     return 0.0
 
 
-def container_argv(container: Obj, env: dict[str, str]) -> list[str]:
-    return [expand(str(a), env) for a in [*(container.get("command") or []), *(container.get("args") or [])]]
+def container_argv(container: Obj, own: dict[str, str]) -> list[str]:
+    """The command and args, $(VAR) expanded with the container's own variables (container_vars())."""
+    return [expand(str(a), own) for a in [*(container.get("command") or []), *(container.get("args") or [])]]

@@ -1026,13 +1026,14 @@ class Worker:
         container = next((c for c in group if c.get("name") == launch.container), None)
         if container is None:
             return "missing"
-        env = kubelet.container_env(pod, container)
+        own = kubelet.container_vars(pod, container)
+        env = kubelet.container_env(pod, container, own)
         cwd = container.get("workingDir") or f"{run_dir}/fs"
         return RunSpec(
             run_dir=run_dir,
             container=launch.container,
             attempt=launch.attempt,
-            argv=kubelet.container_argv(container, env),
+            argv=kubelet.container_argv(container, own),
             env=env,
             cwd=cwd,
             log_path=run_log_path(run_dir, launch.container, launch.attempt),

@@ -556,3 +556,25 @@ def test_backoff_scale_shortens_the_delay() -> None:
     pods = [finish(pod, "Failed", T0 + 1, exit_code=1)]
     result = sync_job(job, pods, T0 + 1, suffix, backoff_scale=0.01)
     assert result.requeue_at == pytest.approx(T0 + 1.1)
+
+
+def test_a_pods_containers_request_what_they_limit_unless_they_say() -> None:
+    """SetDefaults_Pod: limits without requests become requests too, per resource, for init and main
+    containers; a request given stays; the job's template is not touched (a template is not
+    defaulted so)."""
+    job = make_job()
+    spec = job["spec"]["template"]["spec"]
+    spec["initContainers"] = [{"name": "i", "image": "x", "resources": {"limits": {"memory": "10Mi"}}}]
+    spec["containers"][0]["resources"] = {
+        "limits": {"cpu": "1", "memory": "100Mi"},
+        "requests": {"cpu": "250m"},
+    }
+    spec["containers"].append({"name": "d", "image": "x"})
+    template = copy.deepcopy(job["spec"]["template"])
+    pod = controller.new_pod(job, T0, None, suffix)
+    init, main, plain = pod["spec"]["initContainers"][0], *pod["spec"]["containers"]
+    assert init["resources"] == {"limits": {"memory": "10Mi"}, "requests": {"memory": "10Mi"}}
+    assert main["resources"]["requests"] == {"cpu": "250m", "memory": "100Mi"}
+    assert "resources" not in plain
+    assert pod["status"]["qosClass"] == "Burstable"
+    assert job["spec"]["template"] == template

@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from kjob import kubelet
-from kjob.kubelet import container_argv, container_env, expand, go_duration, restart_backoff, sync_pod
+from kjob.kubelet import (
+    container_argv,
+    container_env,
+    container_vars,
+    expand,
+    go_duration,
+    restart_backoff,
+    sync_pod,
+)
 from kjob.objects import format_time
 from kjob.runtime import RunState, process_start_time
 
@@ -468,3 +476,44 @@ def test_a_condition_someone_else_set_goes_first_once_the_kubelet_changes_the_st
         "PodScheduled",
     ]
     assert pod["status"]["conditions"][0] == mine and pod["status"]["phase"] == "Succeeded"
+
+
+def test_an_optional_reference_to_what_is_not_there_sets_nothing() -> None:
+    """makeEnvironmentVariables skips an optional secretKeyRef or configMapKeyRef it cannot resolve
+    (there are no Secrets or ConfigMaps here): the variable is not set at all, and $(VAR) of it stays
+    as written."""
+    c = {
+        "name": "c",
+        "image": "x",
+        "command": ["echo", "$(OPTC)"],
+        "env": [
+            {"name": "OPTS", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k", "optional": True}}},
+            {"name": "OPTC", "valueFrom": {"configMapKeyRef": {"name": "m", "key": "k", "optional": True}}},
+            {"name": "X2", "value": "$(OPTC)-$(OPTS)"},
+            {"name": "EMPTY"},
+        ],
+    }
+    pod = make_pod(containers=[c])
+    env = container_env(pod, c)
+    assert "OPTS" not in env and "OPTC" not in env
+    assert (env["X2"], env["EMPTY"]) == ("$(OPTC)-$(OPTS)", "")
+    assert container_argv(c, container_vars(pod, c)) == ["echo", "$(OPTC)"]
+
+
+def test_the_images_and_runtimes_variables_are_not_expanded() -> None:
+    """$(VAR) expands to the container's own env alone: PATH and HOME come with the image and HOSTNAME
+    from the runtime, none of them in the kubelet's list, so $(PATH) stays as written in env values,
+    the command and the args; the process still has all three."""
+    c = {
+        "name": "c",
+        "image": "x",
+        "command": ["echo", "$(HOSTNAME)", "$(P)"],
+        "args": ["$(HOME)", "$(A)"],
+        "env": [{"name": "P", "value": "$(PATH)"}, {"name": "A", "value": "a"}],
+    }
+    pod = make_pod(containers=[c])
+    own = container_vars(pod, c)
+    assert own == {"P": "$(PATH)", "A": "a"}
+    assert container_argv(c, own) == ["echo", "$(HOSTNAME)", "$(PATH)", "$(HOME)", "a"]
+    env = container_env(pod, c, own)
+    assert env["HOSTNAME"] == "job-abcde" and env["PATH"] and env["HOME"] and env["P"] == "$(PATH)"
