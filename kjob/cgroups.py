@@ -161,6 +161,9 @@ def create(run_id: str, limits: Limits) -> Placement:
         ):
             placement.notes.append("memory limit: cgroup v2")
             _write(os.path.join(placement.v2, "memory.swap.max"), "0")
+            # As the kubelet asks of cgroup v2 (unless singleProcessOOMKill): an OOM kill takes the
+            # whole container, not just the process that ran over.
+            _write(os.path.join(placement.v2, "memory.oom.group"), "1")
         elif _v1("memory", run_id, placement) and _write(
             os.path.join(placement.v1["memory"], "memory.limit_in_bytes"), str(limits.memory)
         ):

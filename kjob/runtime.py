@@ -1134,7 +1134,9 @@ class Run:
             record = _exit_record(128, None, "StartError", self.start_error, self.finished)
         else:
             code, signum = _decode_status(self.status)
-            reason = "Completed" if code == 0 else ("OOMKilled" if oom and code == 137 else "Error")
+            # The runtime says OOMKilled once the OOM killer acted in the container, whatever its main
+            # process then exits with (under cgroup v1 a child may be killed and the main one go on).
+            reason = "OOMKilled" if oom else ("Completed" if code == 0 else "Error")
             record = _exit_record(code, signum, reason, "", self.finished)
         record["startedAt"] = self.started
         return record

@@ -77,6 +77,31 @@ def _job(name: str, limits: dict[str, str], script: str) -> str:
 
 
 @pytest.mark.integration
+def test_a_child_killed_for_memory_makes_the_container_oom_killed(kjob_proc, home: Path) -> None:
+    """The OOM killer acting anywhere in the container is the runtime's OOMKilled: under cgroup v2 the
+    kubelet's memory.oom.group takes the whole container (137); under v1 the main process may live on
+    and exit 0, and the reason is OOMKilled all the same."""
+    if not _memory_cgroup_writable():
+        pytest.skip("no writable memory cgroup here")
+    script = (
+        "import subprocess, sys; "
+        "r = subprocess.run([sys.executable, '-c', 'x = bytearray(300 * 2**20)']); "
+        "print('child', r.returncode, flush=True)"
+    )
+    kjob_proc("create", "-f", "-", input=_job("kid", {"memory": "50Mi"}, script))
+
+    def terminated() -> dict | None:
+        pods = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
+        statuses = pods[0]["status"].get("containerStatuses") or [{}] if pods else [{}]
+        return statuses[0].get("state", {}).get("terminated")
+
+    term = wait_until(terminated, timeout=30)
+    assert isinstance(term, dict)
+    assert term["reason"] == "OOMKilled"
+    assert term["exitCode"] in (0, 137)
+
+
+@pytest.mark.integration
 def test_memory_limit_ends_in_oom_killed(kjob_proc, home: Path) -> None:
     kjob_proc(
         "create",
