@@ -167,8 +167,9 @@ def _append_record(path: str, data: dict[str, Any]) -> None:
     """Add a line to a run's record (see _paths): its host writes one when the run starts and one when
     it ends. A reader that meets a line half-written takes it as not written yet (a line counts once
     its newline is there), and a write that fails leaves the file as it was. Not synced: see
-    Host._write_records."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    Host._write_records. The record is there from the run's claim: one that is gone went with its
+    pod's directory, and is not made again (FileNotFoundError), nor the directory kept by it."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
     try:
         size = os.fstat(fd).st_size
         try:
@@ -781,6 +782,10 @@ class Host:
         elif signal.SIGUSR1 in got:
             for run in list(self.runs.values()):
                 grace = run.asked_grace()
+                if grace is None and not os.path.isdir(run.spec.run_dir):
+                    # Its pod was removed, stop file and all, before this read it (remove_pod asks a
+                    # last stop of whatever run of the pod still lives, and takes its directory).
+                    grace = 0.0
                 if grace is not None:
                     run.stop(self, grace)
 

@@ -62,6 +62,9 @@ BATCH_DELAY = 0.005
 # Worker._awaiting_launch): a launcher answers in about a millisecond, a few hundred of them in a row
 # under load.
 UNANSWERED_FOR = 1.0
+# How long the directory of a removed pod is tried again, should a run still write into it as it stops
+# (its output drains for 2 s after its end).
+LEFTOVER_TRIES = 10.0
 # Passes in a row while each one still changes something, before the loop sleeps again.
 MAX_PASSES = 20
 # Seconds between a starting worker's tries at its lock (None: give up): ~0.1 s in all.
@@ -299,6 +302,8 @@ class Worker:
         self.retry_at = 0.0  # no pass before this time (after a failed one)
         # Container runs decided in this pass, each with its pod: started once the pod is written.
         self.launches: list[tuple[Obj, Any]] = []
+        # Directories of removed pods that a stopping run wrote into as they went: path -> first try.
+        self.leftovers: dict[str, float] = {}
         self.launchers: list[Any] = []  # kjob.runtime.Launcher
         self.turn = 0  # the launcher asked next
         self.created: list[Obj] = []  # pods the job controller created in this pass
@@ -581,6 +586,33 @@ class Worker:
                 return float(asked)
         return None
 
+    def _remove_leftovers(self, now: float) -> bool:
+        """Try again to remove the directories of removed pods that a run wrote into as it stopped;
+        whether some are left to try (for LEFTOVER_TRIES seconds after the first try)."""
+        import shutil
+
+        for run_dir, first in list(self.leftovers.items()):
+            shutil.rmtree(run_dir, ignore_errors=True)
+            if not os.path.exists(run_dir) or now > first + LEFTOVER_TRIES:
+                del self.leftovers[run_dir]
+        if self.leftovers:
+            self.wake_at(now + 0.5)
+        return bool(self.leftovers)
+
+    def _launching(self, run_dir: str) -> float | None:
+        """Until when a launcher may still start a run of this pod directory that it was asked for and
+        has not answered (None: no such run)."""
+        from kjob.kubelet import LAUNCH_TIMEOUT
+
+        prefix, now = run_dir + "/", time.time()
+        until = [
+            asked + LAUNCH_TIMEOUT
+            for launcher in self.launchers
+            for key, asked in launcher.asked.items()
+            if key.startswith(prefix) and now < asked + LAUNCH_TIMEOUT
+        ]
+        return max(until) if until else None
+
     def watch_shim(self, pid: int, shared: bool = False) -> None:
         """Wake up when a process hosting containers ends. A shim keeps the worker from exiting while
         it lives; a launcher (shared) does not: it lives as long as its worker, and then as long as
@@ -781,6 +813,8 @@ class Worker:
             live = [*kept, *(seen for seen in aside if seen.counted)]
             self._forget_events(job_uids, [*(seen.pod for seen in live), *created])
             self.removed = False
+        if self.leftovers and self._remove_leftovers(now):
+            work = True
         if now >= self.expire_at:
             # Events past their hour, which the store hides already, deleted: their lines then count
             # as dead, and a worker that never rests still rewrites its logs (see Store._compact).
@@ -1046,15 +1080,25 @@ class Worker:
     def remove_pod(self, pod: Obj) -> None:
         import shutil
 
-        self.removed = True
         from kjob import runtime
 
-        # Whatever run of the pod is somehow still alive goes with it.
         run_dir = pod_run_dir(self.store, pod)
+        until = self._launching(run_dir)
+        if until is not None:
+            # A launcher asked for one of its runs has not answered: it may be starting it this moment,
+            # into the directory about to go, for no pod. The answer wakes the worker, and the next pass
+            # stops the run and removes the pod (a launcher that never answers: found lost by then).
+            self.wake_at(until)
+            return
+        self.removed = True
+        # Whatever run of the pod is somehow still alive goes with it.
         for container, attempt in runtime.run_keys(run_dir):
             runtime.request_stop(run_dir, container, attempt, 0.0)
         self.store.delete("pods", namespace_of(pod), name_of(pod))
         shutil.rmtree(run_dir, ignore_errors=True)
+        if os.path.exists(run_dir):
+            # A run stopped just now wrote into it as it went (its last output): removed once it has.
+            self.leftovers.setdefault(run_dir, time.time())
         shutil.rmtree(pod_log_dir(self.store, pod), ignore_errors=True)
         self.stopping.pop(uid_of(pod), None)
 

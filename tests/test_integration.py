@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -185,6 +186,47 @@ def test_delete_job_stops_every_process_of_it(kjob_proc, home: Path) -> None:
     assert r.stdout == 'job.batch "tree" deleted\n'
     wait_until(lambda: not processes_with_env(marker), timeout=40)
     wait_until(lambda: kjob_proc("get", "pods").stderr == "No resources found in default namespace.\n")
+
+
+def test_a_job_deleted_as_its_containers_start_leaves_none_running(kjob_proc, home: Path) -> None:
+    """A pod deleted while a launcher is starting its run (asked, not yet answered) is removed only
+    once that run can be stopped, and a run whose pod directory went before its launcher read the stop
+    asked of it stops all the same. (Each let a container run on for no pod.) Another job keeps the
+    worker up throughout: nothing here waits for it to exit."""
+    import random
+
+    marker = f"{os.getpid()}-{time.time_ns()}"
+    kjob_proc("create", "-f", "-", input=job_manifest("keep", "sleep 120"))
+    text = job_manifest("race", "sleep 300", completions=16, parallelism=16).replace(
+        "        image: busybox:1.36\n",
+        f"        image: busybox:1.36\n        env:\n        - name: KJOB_TEST_MARKER\n          value: '{marker}'\n",
+    )
+    env = {**os.environ, "KJOB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    for _ in range(12):
+        create = subprocess.Popen(
+            [sys.executable, "-m", "kjob", "create", "-f", "-"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        )
+        assert create.stdin is not None
+        create.stdin.write(text)
+        create.stdin.close()
+        # Both commands start up together, the delete landing around the pass that starts the pods.
+        time.sleep(random.uniform(0.0, 0.03))
+        kjob_proc("delete", "job", "race", "--wait=false")
+        create.wait(timeout=30)
+    kjob_proc("delete", "job", "race", "--ignore-not-found")
+    wait_until(lambda: not processes_with_env(marker), timeout=20)
+    wait_until(lambda: not [d for d in os.listdir(home / "run") if d not in _run_dirs_of(kjob_proc)])
+    kjob_proc("delete", "job", "keep")
+
+
+def _run_dirs_of(kjob_proc) -> set[str]:  # type: ignore[no-untyped-def]
+    pods = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
+    return {p["metadata"]["uid"] for p in pods}
 
 
 def test_container_outlives_a_killed_worker(kjob_proc, home: Path) -> None:

@@ -240,7 +240,7 @@ def test_a_half_written_record_reads_as_not_written_yet(
 
     run_dir = tmp_path / "run"
     run_dir.mkdir()
-    (run_dir / "c.0.index").touch()
+    (run_dir / "c.0.run").touch()  # made empty when the run was claimed
     start = {"shim": os.getpid(), "shimStart": runtime.process_start_time(os.getpid()), "pid": 7}
     runtime._append_record(str(run_dir / "c.0.run"), start)
     started = (run_dir / "c.0.run").read_text()
@@ -258,6 +258,11 @@ def test_a_half_written_record_reads_as_not_written_yet(
         os.write(fd, data[:5])
         raise OSError(28, "No space left on device")
 
+    # A record that is gone went with its pod's directory: it is not made again.
+    with pytest.raises(FileNotFoundError):
+        runtime._append_record(str(run_dir / "c.1.run"), start)
+    assert not (run_dir / "c.1.run").exists()
+    (run_dir / "c.1.run").touch()
     monkeypatch.setattr(runtime, "write_all", full)
     with pytest.raises(OSError):
         runtime._append_record(str(run_dir / "c.1.run"), start)
@@ -301,6 +306,7 @@ def test_a_host_seen_gone_is_asked_for_its_end_again(tmp_path: Path, monkeypatch
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     path = str(run_dir / "c.0.run")
+    Path(path).touch()  # claimed
     runtime._append_record(path, {"shim": 1, "shimStart": -1, "pid": 7})
     record = runtime._exit_record(0, None, "Completed", "", time.time())
     alive = runtime._alive
@@ -338,6 +344,7 @@ def test_an_exit_record_whose_run_directory_is_gone_is_dropped(
 
     monkeypatch.setattr(runtime, "write_all", full)
     (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "c.0.run").touch()  # claimed
     stuck = host(tmp_path / "run")
     runtime.Host._write_records(stuck)  # type: ignore[arg-type]
     assert [tries for _, _, tries in stuck.records] == [1]  # kept, to be tried again
