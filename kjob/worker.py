@@ -65,6 +65,8 @@ UNANSWERED_FOR = 1.0
 # How long the directory of a removed pod is tried again, should a run still write into it as it stops
 # (its output drains for 2 s after its end).
 LEFTOVER_TRIES = 10.0
+# How often a waiting command looks for a worker that died with work left (see Watcher._revive).
+REVIVE_CHECK = 1.0
 # Passes in a row while each one still changes something, before the loop sleeps again.
 MAX_PASSES = 20
 # Seconds between a starting worker's tries at its lock (None: give up): ~0.1 s in all.
@@ -221,6 +223,8 @@ class Watcher:
         import socket
 
         gc.enable()  # a command that waits may wait for hours: off for its start (see kjob.cli.main)
+        self.store = store
+        self.looked_at = time.monotonic()  # when it last looked for a worker that died at work
         directory = os.path.join(store.root, WATCH_DIR)
         self.path = os.path.join(directory, f"{os.getpid()}{JOBS_ONLY if jobs_only else '.sock'}")
         self.sock: socket.socket | None = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -241,6 +245,7 @@ class Watcher:
         none), each wake-up a byte (see JOBS_MOVED)."""
         if self.sock is None:
             time.sleep(min(max(timeout, 0.0), WATCH_POLL))
+            self._revive()
             return b""
         said = []
         self.sock.settimeout(max(timeout, 0.0))
@@ -249,7 +254,22 @@ class Watcher:
             self.sock.setblocking(False)
             while True:
                 said.append(self.sock.recv(64))
+        if not said:
+            self._revive()
         return b"".join(said)
+
+    def _revive(self) -> None:
+        """A command waiting on the worker (wait, run, logs -f, get -w, delete) starts it again if it
+        died with work left, as any command does as it starts: else what it waits for never comes (a
+        `wait` timed out, a `run` hung). Looked at once a REVIVE_CHECK at most, when a wait heard
+        nothing: a stat of the worker's lock."""
+        now = time.monotonic()
+        if now < self.looked_at + REVIVE_CHECK:
+            return
+        self.looked_at = now
+        with contextlib.suppress(OSError, StoreError):
+            if died_at_work(self.store):
+                ensure_running(self.store, [])
 
     def close(self) -> None:
         if self.sock is None:

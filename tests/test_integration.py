@@ -229,6 +229,37 @@ def _run_dirs_of(kjob_proc) -> set[str]:  # type: ignore[no-untyped-def]
     return {p["metadata"]["uid"] for p in pods}
 
 
+@pytest.mark.parametrize("command", [["wait", "--for=condition=complete", "job/w", "--timeout=30s"], ["run"]])
+def test_a_command_waiting_on_a_worker_that_dies_starts_it_again(
+    kjob_proc, home: Path, tmp_path: Path, command: list[str]
+) -> None:
+    """Any command starts a worker that died with work left as it starts; one that waits on the worker
+    looks for that too while it waits (a `wait` timed out with the job at 1/3, a `run` hung)."""
+    text = job_manifest("w", "sleep 1", completions=3)
+    if command == ["run"]:
+        path = tmp_path / "w.yaml"
+        path.write_text(text)
+        command = ["run", "-f", str(path)]
+    else:
+        kjob_proc("create", "-f", "-", input=text)
+
+    def kill_the_worker() -> None:
+        pid = wait_until(lambda: worker_pid(home))
+        time.sleep(1.3)  # the first pod running
+        os.kill(int(pid), signal.SIGKILL)  # type: ignore[call-overload]
+
+    import threading
+
+    killer = threading.Thread(target=kill_the_worker)
+    killer.start()
+    r = kjob_proc(*command, timeout=40)
+    killer.join()
+    assert r.exit_code == 0, r.stderr
+    job = json.loads(kjob_proc("get", "job", "w", "-o", "json").stdout)
+    assert job["status"]["succeeded"] == 3
+    assert (home / "worker.log").read_text().count(" started for ") >= 2  # a second worker
+
+
 def test_container_outlives_a_killed_worker(kjob_proc, home: Path) -> None:
     kjob_proc("create", "-f", "-", input=job_manifest("survivor", "sleep 1.5; echo done; exit 0"))
     wait_until(lambda: "Running" in kjob_proc("get", "pods").stdout)
