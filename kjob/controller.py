@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 
 from kjob import policies
 from kjob.objects import (
@@ -296,8 +296,12 @@ def sync_job(
     now: float,
     suffix: Callable[[], str] = random_suffix,
     backoff_scale: float = 1.0,
+    spared: Set[str] = frozenset(),
 ) -> JobSync:
-    """One pass of the Job controller over one job and the pods it owns."""
+    """One pass of the Job controller over one job and the pods it owns. `spared`: the uids of pods this
+    controller deleted itself, uncounted (suspended, scaled down), which are no failures for the
+    back-off however they end (the real one takes their tracking finalizer off first, and counts into
+    its back-off record only pods that have one)."""
     status: Obj = clone(job.get("status") or {})
     result = JobSync(status=status)
     spec = spec_of(job)
@@ -363,7 +367,17 @@ def sync_job(
         active_after = 0
     else:
         active_after = _manage_pods(
-            job, pods, active, terminating, counted_succeeded, counts, now, result, suffix, backoff_scale
+            job,
+            pods,
+            active,
+            terminating,
+            counted_succeeded,
+            counts,
+            now,
+            result,
+            suffix,
+            backoff_scale,
+            spared,
         )
     if suspend_event is not None:
         result.events.append(suspend_event)
@@ -542,6 +556,7 @@ def _manage_pods(
     result: JobSync,
     suffix: Callable[[], str],
     backoff_scale: float,
+    spared: Set[str],
 ) -> int:
     """Create or delete pods toward the wanted number of active ones; returns the active count."""
     spec = spec_of(job)
@@ -597,7 +612,7 @@ def _manage_pods(
 
     per_index = spec.get("backoffLimitPerIndex") is not None
     if not per_index:
-        ready_at = _backoff_ready_at(job, pods, backoff_scale)
+        ready_at = _backoff_ready_at(job, [p for p in pods if uid_of(p) not in spared], backoff_scale)
         if ready_at > now:
             result.requeue_at = ready_at if result.requeue_at is None else min(result.requeue_at, ready_at)
             return len(active)

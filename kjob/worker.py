@@ -322,6 +322,9 @@ class Worker:
         self.retry_at = 0.0  # no pass before this time (after a failed one)
         # Container runs decided in this pass, each with its pod: started once the pod is written.
         self.launches: list[tuple[Obj, Any]] = []
+        # Pods the job controller deleted uncounted (suspended, scaled down): no failures for its back-off.
+        # Kept in memory, as the real controller keeps its back-off records.
+        self.spared: set[str] = set()
         # Directories of removed pods that a stopping run wrote into as they went: path -> first try.
         self.leftovers: dict[str, float] = {}
         self.launchers: list[Any] = []  # kjob.runtime.Launcher
@@ -1111,6 +1114,7 @@ class Worker:
             self.wake_at(until)
             return
         self.removed = True
+        self.spared.discard(uid_of(pod))
         # Whatever run of the pod is somehow still alive goes with it.
         for container, attempt in runtime.run_keys(run_dir):
             runtime.request_stop(run_dir, container, attempt, 0.0)
@@ -1124,7 +1128,7 @@ class Worker:
 
     def _sync_job(self, job: Obj, pods: list[Obj], now: float, controller: Any) -> bool:
         store = self.store
-        result = controller.sync_job(job, pods, now, backoff_scale=self.backoff_scale)
+        result = controller.sync_job(job, pods, now, backoff_scale=self.backoff_scale, spared=self.spared)
         self.wake_at(result.requeue_at)
         changed = False
         status = job.get("status") or {}
@@ -1150,6 +1154,7 @@ class Worker:
                 continue
             if not deletion.count:
                 drop_tracking_finalizer(pod)
+                self.spared.add(uid_of(pod))
             self._mark_deleted(pod, now)
             store.update("pods", pod)
             changed = True

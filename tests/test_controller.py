@@ -578,3 +578,21 @@ def test_a_pods_containers_request_what_they_limit_unless_they_say() -> None:
     assert "resources" not in plain
     assert pod["status"]["qosClass"] == "Burstable"
     assert job["spec"]["template"] == template
+
+
+def test_pods_the_controller_deleted_itself_are_no_failures_for_the_back_off() -> None:
+    """Suspended, then resumed while the pods it deleted still terminate: the real controller took
+    their tracking finalizer off as it deleted them, and counts into its back-off record only pods
+    that have one, so the new pods come at once (the worker passes those pods' uids as `spared`). A
+    pod deleted by someone else is a failure, and waits out the back-off as before."""
+    job = make_job(parallelism=3, completions=10)
+    pods = run(job, [], T0).create
+    for pod in pods:
+        pod["metadata"]["finalizers"] = []
+        pod["metadata"]["deletionTimestamp"] = format_time(T0 + 31)
+        pod["metadata"]["deletionGracePeriodSeconds"] = 30
+    uids = frozenset(p["metadata"]["uid"] for p in pods)
+    result = sync_job(job, pods, T0 + 2, suffix, spared=uids)
+    assert (len(result.create), result.requeue_at) == (3, None)
+    result = sync_job(job, pods, T0 + 2, suffix)
+    assert result.create == [] and result.requeue_at is not None

@@ -260,6 +260,35 @@ def test_a_command_waiting_on_a_worker_that_dies_starts_it_again(
     assert (home / "worker.log").read_text().count(" started for ") >= 2  # a second worker
 
 
+def test_a_resumed_job_starts_its_pods_while_the_suspended_ones_still_terminate(
+    kjob_proc, home: Path
+) -> None:
+    """Pods the controller deleted for a suspend are no failures: resumed, the job starts new pods at
+    once, not after its back-off (10 s x 2^2 for three), nor once the old ones are gone."""
+    text = job_manifest("sr", "trap '' TERM; sleep 20", completions=10, parallelism=3).replace(
+        "      restartPolicy: Never\n", "      restartPolicy: Never\n      terminationGracePeriodSeconds: 8\n"
+    )
+    kjob_proc("create", "-f", "-", input=text)
+
+    def running() -> list[str]:
+        pods = json.loads(kjob_proc("get", "pods", "-o", "json").stdout)["items"]
+        return [
+            p["metadata"]["name"]
+            for p in pods
+            if p["status"].get("phase") == "Running" and not p["metadata"].get("deletionTimestamp")
+        ]
+
+    first = set(wait_until(lambda: len(running()) == 3 and running()))  # type: ignore[arg-type]
+    assert kjob_proc("patch", "job", "sr", "-p", '{"spec":{"suspend":true}}').exit_code == 0
+    wait_until(lambda: not running())
+    resumed = time.monotonic()
+    assert kjob_proc("patch", "job", "sr", "-p", '{"spec":{"suspend":false}}').exit_code == 0
+    wait_until(lambda: len(running()) == 3, timeout=6)
+    assert time.monotonic() - resumed < 6  # the suspended pods, ignoring SIGTERM, go at 8 s
+    assert not first & set(running())
+    kjob_proc("delete", "job", "sr", "--grace-period=0", "--force")
+
+
 def test_container_outlives_a_killed_worker(kjob_proc, home: Path) -> None:
     kjob_proc("create", "-f", "-", input=job_manifest("survivor", "sleep 1.5; echo done; exit 0"))
     wait_until(lambda: "Running" in kjob_proc("get", "pods").stdout)
