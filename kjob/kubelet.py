@@ -286,10 +286,13 @@ def _observe(pod: Obj, cs: Obj, observe: Observe, now: float, result: PodSync, i
         return
     result.launched.add(cs["name"])
     if run.exit is not None:
-        started = run.exit.get("startedAt") or run.started_at or now
+        reason = run.exit.get("reason") or ("Completed" if run.exit.get("exitCode") == 0 else "Error")
+        # A container that never started has no start time: the runtime reports zero, the Unix epoch
+        # (describe's `Started: Thu, 01 Jan 1970 00:00:00 +0000`, kubernetes#120331).
+        started = 0.0 if reason == "StartError" else run.exit.get("startedAt") or run.started_at or now
         term: Obj = {
             "exitCode": int(run.exit.get("exitCode", 0)),
-            "reason": run.exit.get("reason") or ("Completed" if run.exit.get("exitCode") == 0 else "Error"),
+            "reason": reason,
             "startedAt": format_time(float(started)),
             "finishedAt": format_time(float(run.exit.get("finishedAt") or now)),
             "containerID": container_id(pod, cs["name"], attempt),

@@ -446,6 +446,10 @@ def test_missing_executable_is_start_error(k: Cluster) -> None:
     k.wait("no-exe", "failed")
     term = k.pods("no-exe")[0]["status"]["containerStatuses"][0]["state"]["terminated"]
     assert (term["exitCode"], term["reason"]) == (128, "StartError")
+    # It never started: the runtime reports a zero start time (kubernetes#120331).
+    assert term["startedAt"] == "1970-01-01T00:00:00Z"
+    epoch = time.strftime("%a, %d %b %Y %H:%M:%S %z", time.localtime(0))  # describe's local time
+    assert f"Started:      {epoch}" in k.kjob("describe", "pods").stdout
 
 
 def test_killed_process_exit_code_is_128_plus_signal(k: Cluster) -> None:
