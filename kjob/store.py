@@ -583,8 +583,7 @@ class Store:
             entries.setdefault(namespace, []).append((name_of(entry[1]), entry[1]))
             ahead.append(entry[1])
         for namespace, logged in entries.items():
-            self._append(kind, namespace, logged, sync=False)
-            self._unsynced.add(f"{self.root}/{kind}/{namespace}/{LOG_NAME}")
+            self._unsynced.add(self._append(kind, namespace, logged, sync=False))
             self._remember_logged(kind, namespace, logged)
         return ahead
 
@@ -658,9 +657,9 @@ class Store:
                         self._relist(kind, path, present=False)
             synced: set[str] = set()
             for (kind, ns), entries in logged.items():
-                self._append(kind, ns, entries)
+                path = self._append(kind, ns, entries)
                 if kind not in EPHEMERAL_KINDS:
-                    synced.add(f"{self.root}/{kind}/{ns}/{LOG_NAME}")
+                    synced.add(path)
                     self._remember_logged(kind, ns, entries)
             self._sync_ahead(synced)
             if any(kind in EPHEMERAL_KINDS for kind, _ in logged):
@@ -919,8 +918,9 @@ class Store:
 
     def _append(
         self, kind: str, namespace: str, entries: builtins.list[tuple[str, Obj | None]], sync: bool = True
-    ) -> None:
-        """Write objects (None: deleted) to a namespace's log of a kind, in one write, lock held."""
+    ) -> str:
+        """Write objects (None: deleted) to a namespace's log of a kind, in one write, lock held; the
+        log's path."""
         directory = f"{self.root}/{kind}/{namespace}"
         path = f"{directory}/{LOG_NAME}"
         log = self._read_log(path)
@@ -960,6 +960,7 @@ class Store:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(f"{directory}/{name}.json")
         self._compact(path, durable=kind not in EPHEMERAL_KINDS)
+        return path
 
     def compact_logs(self) -> None:
         """Rewrite each log this process has read that holds lines no longer live (the worker, as it

@@ -560,10 +560,11 @@ class Worker:
             ]
             store.write_ahead("pods", tracked)
             early = {(namespace_of(pod), name_of(pod)) for pod in tracked}
-            self.launches = [
-                (pod, spec) for pod, spec in launches if (namespace_of(pod), name_of(pod)) not in early
-            ]
-            launches = [item for item in launches if (namespace_of(item[0]), name_of(item[0])) in early]
+            started: list[tuple[Obj, Any]] = []
+            for pod, spec in launches:
+                later = (namespace_of(pod), name_of(pod)) not in early
+                (self.launches if later else started).append((pod, spec))
+            launches = started
         if not launches:
             return
         if not self.launchers:  # a Worker driven pass by pass (tests), not by run()

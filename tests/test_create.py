@@ -756,6 +756,11 @@ def _finished_pod(home: Path, **spec: object) -> dict:
         return store.create("pods", pod)
 
 
+def _merge_status(kjob, patch: str):  # type: ignore[no-untyped-def]
+    """A merge patch of the lone pod's status subresource."""
+    return kjob("patch", "pod", "lone", "--subresource=status", "--type=merge", "-p", patch)
+
+
 def test_a_pods_status_takes_a_condition_of_the_users_through_the_status_subresource(
     kjob, home: Path
 ) -> None:
@@ -773,15 +778,7 @@ def test_a_pods_status_takes_a_condition_of_the_users_through_the_status_subreso
         ("ConfigIssue", "True"),
     ]
     assert pod["spec"]["restartPolicy"] == "Never"
-    r = kjob(
-        "patch",
-        "pod",
-        "lone",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        '{"status":{"conditions":[{"type":"bad type","status":"True"}]}}',
-    )
+    r = _merge_status(kjob, '{"status":{"conditions":[{"type":"bad type","status":"True"}]}}')
     assert (r.exit_code, r.stderr.splitlines()[0]) == (
         1,
         'The Pod "lone" is invalid: status.conditions[0].Type: Invalid value: "bad type": name part must '
@@ -874,14 +871,8 @@ def test_a_pod_patch_of_unknown_fields_only_changes_nothing(kjob, home: Path) ->
         'Warning: unknown field "metadata.nickname"\n',
     )
     assert json.loads(kjob("get", "pod", "lone", "-o", "json").stdout) == before
-    r = kjob(
-        "patch",
-        "pod",
-        "lone",
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        '{"status":{"mood":"ok","conditions":[{"type":"Ready","status":"False","why":1}]}}',
+    r = _merge_status(
+        kjob, '{"status":{"mood":"ok","conditions":[{"type":"Ready","status":"False","why":1}]}}'
     )
     assert (
         r.stderr
